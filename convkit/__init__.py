@@ -1,0 +1,9 @@
+"""convkit: the reference implementations of the hands-on CNN course.
+
+The functional API works on numpy arrays in NCHW layout and mirrors the names
+and argument order of :mod:`torch.nn.functional`. Importing ``convkit`` loads
+numpy only; the PyTorch parts live in :mod:`convkit.models`,
+:mod:`convkit.data` and :mod:`convkit.train` and are imported on demand.
+"""
+
+__version__ = "0.1.0"
