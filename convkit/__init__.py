@@ -7,3 +7,5 @@ numpy only; the PyTorch parts live in :mod:`convkit.models`,
 """
 
 __version__ = "0.1.0"
+
+from convkit.equivariance import circular_shift, equivariance_error, invariance_error  # noqa: E402
