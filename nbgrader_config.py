@@ -1,0 +1,28 @@
+"""nbgrader configuration for the course.
+
+The repository doubles as the nbgrader course directory: source notebooks
+live in ``solutions/`` and the generated student versions in ``exercises/``.
+``submitted/``, ``autograded/``, ``feedback/`` and ``gradebook.db`` are
+created by nbgrader when an instructor grades and are never committed.
+"""
+
+c = get_config()  # noqa: F821 - provided by traitlets when nbgrader loads this file
+
+c.CourseDirectory.course_id = "convkit-cnn"
+c.CourseDirectory.source_directory = "solutions"
+c.CourseDirectory.release_directory = "exercises"
+
+# The stub a student sees in place of each solution.
+c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
+c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
+
+# A student who deletes a graded cell gets it back (otherwise it exports as 0 with no trace).
+c.OverwriteCells.add_missing_cells = True
+
+# Per-cell time limit while autograding. Training cells in chapters 07, 09-12 stay well below it.
+c.Execute.timeout = 120
+c.Execute.interrupt_on_timeout = True
+
+# Keep graded notebooks and feedback readable even if a submission prints a flood.
+c.LimitOutput.max_lines = 1000
+c.LimitOutput.max_traceback = 100
