@@ -43,7 +43,10 @@ book: $(STAMP) $(MATHJAX)  ## build the HTML book into _build/html (warnings are
 
 page: $(STAMP) $(MATHJAX)  ## build one page P=book/NN-slug.md into /tmp/page-NN-slug (warnings are errors)
 	@test -n "$(P)" || { echo "usage: make page P=book/NN-slug.md" >&2; exit 2; }
-	$(BIN)/jupyter-book build $(P) --path-output /tmp/page-$(basename $(notdir $(P))) -W -n --keep-going
+	@name=$(basename $(notdir $(P))); toc=/tmp/toc-$$name.yml; \
+	{ echo "format: jb-book"; echo "root: $(basename $(P))"; echo "chapters:"; echo "  - file: book/glossary"; \
+	  test -f exercises/$$name/$$name.ipynb && echo "  - file: exercises/$$name/$$name"; true; } > $$toc; \
+	$(BIN)/jupyter-book build . --toc $$toc --path-output /tmp/page-$$name -W -n --keep-going
 
 release: $(STAMP)  ## regenerate exercises/ from solutions/ with nbgrader (A=<assignment> for one)
 	@for a in $(A); do \
