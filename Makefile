@@ -16,7 +16,7 @@ MATHJAX := book/_static/mathjax/tex-chtml.js
 JOBS   ?= 2
 A      ?= $(notdir $(wildcard solutions/*))
 
-.PHONY: help venv book test test-fast test-graders release page mathjax bench clean
+.PHONY: help venv book test test-fast test-graders release page mathjax bench clean grade
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 16
@@ -69,3 +69,10 @@ bench: $(STAMP)  ## print convkit-vs-PyTorch ratios
 
 clean:  ## remove the build and nbgrader's scratch folders (keeps .venv)
 	rm -rf _build book/_static/mathjax submitted autograded feedback gradebook.db
+
+grade: $(STAMP)  ## grade submitted/*/A/ : autograde, feedback, grades.csv (A=<assignment>)
+	@test -n "$(filter command line,$(origin A))" || { echo "usage: make grade A=<assignment>" >&2; exit 2; }
+	nbgrader generate_assignment $(A) --force
+	nbgrader autograde $(A)
+	nbgrader generate_feedback $(A) --force
+	nbgrader export --to grades.csv

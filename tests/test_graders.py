@@ -134,3 +134,18 @@ def test_known_wrong_implementation_loses_points(graded, wrong):
         assert max_score > 0
         assert score < max_score, f"{wrong.name} ({bug}) still gets {score}/{max_score} on the tests of {answer_id}"
     assert checked, f"{wrong.name}: no notebook of {assignment} has an answer cell {answer_id!r}"
+
+
+@pytest.mark.parametrize("graded", [_param(a) for a in ASSIGNMENTS[:1]], indirect=True)
+def test_feedback_and_csv_export_as_in_the_readme(graded):
+    import csv
+
+    course, _ = graded
+    assignment = next(p.name for p in (course / "solutions").iterdir())
+    h.run_nbgrader(course, "generate_feedback", assignment, "--force", "--student", "solution")
+    feedback = list((course / "feedback" / "solution" / assignment).glob("*.html"))
+    assert feedback, "no feedback HTML for the solution"
+    h.run_nbgrader(course, "export", "--to", str(course / "grades.csv"))
+    rows = {r["student_id"]: r for r in csv.DictReader((course / "grades.csv").open())}
+    assert float(rows["solution"]["score"]) == float(rows["solution"]["max_score"]) > 0
+    assert float(rows["release"]["score"]) == 0
