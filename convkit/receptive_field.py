@@ -1,0 +1,267 @@
+r"""Receptive fields: computed layer by layer, and measured from input gradients.
+
+For a stack of convolution or pooling layers along one spatial axis, layer
+:math:`l` with kernel :math:`k_l`, stride :math:`s_l`, padding :math:`p_l` and
+dilation :math:`d_l` updates three numbers (starting from :math:`r_0 = 1`,
+:math:`j_0 = 1`, :math:`\text{start}_0 = 0`):
+
+.. math::
+    r_l = r_{l-1} + (k_l - 1)\, d_l\, j_{l-1}, \qquad
+    j_l = j_{l-1}\, s_l = \prod_{i \le l} s_i, \qquad
+    \text{start}_l = \text{start}_{l-1} + \Big(\frac{k_l - 1}{2} d_l - p_l\Big) j_{l-1}
+
+:math:`r_l` is the receptive field (how many input pixels one output unit
+sees), :math:`j_l` the jump (how far apart, in input pixels, two neighbouring
+units are) and :math:`\text{start}_l` the input coordinate of the centre of the
+field of the first unit. Unit :math:`i` of layer :math:`l` sees input pixels
+:math:`\text{start}_l + i j_l \pm (r_l - 1)/2`.
+
+:func:`measure_receptive_field` finds the same field in a real PyTorch model
+from the gradient of one output unit with respect to the input. It imports
+torch only when called, so importing this module needs numpy alone.
+"""
+
+from __future__ import annotations
+
+import numbers
+from dataclasses import dataclass
+
+import numpy as np
+
+__all__ = ["LayerField", "receptive_field", "MeasuredField", "measure_receptive_field"]
+
+_KEYS = ("kernel_size", "stride", "padding", "dilation")
+
+
+@dataclass(frozen=True)
+class LayerField:
+    """Receptive-field bookkeeping after one layer (one spatial axis, input pixel units).
+
+    Attributes:
+        size: receptive field :math:`r_l`, in input pixels.
+        jump: :math:`j_l`, the product of the strides up to and including this layer.
+        start: input coordinate of the centre of the first output unit's field
+            (a half-integer when the field has an even size).
+        output_size: number of units of this layer along the axis, or ``None``
+            if no ``input_size`` was given.
+    """
+
+    size: int
+    jump: int
+    start: float
+    output_size: int | None = None
+
+    def window(self, index: int) -> tuple[float, float]:
+        """First and last input coordinate (inclusive, unclipped) seen by unit ``index``.
+
+        Examples::
+
+            >>> receptive_field([(3, 2, 1)])[0].window(1)
+            (1.0, 3.0)
+        """
+        centre = self.start + index * self.jump
+        half = (self.size - 1) / 2
+        return (centre - half, centre + half)
+
+
+def _is_int(v) -> bool:
+    return isinstance(v, (numbers.Integral, np.integer)) and not isinstance(v, (bool, np.bool_))
+
+
+def _parse_layer(i: int, layer) -> tuple[int, int, int, int]:
+    if _is_int(layer):
+        values = {"kernel_size": layer}
+    elif isinstance(layer, dict):
+        unknown = set(layer) - set(_KEYS)
+        if unknown:
+            raise ValueError(f"layers[{i}] has unknown keys {sorted(unknown)}; expected some of {list(_KEYS)}")
+        if "kernel_size" not in layer:
+            raise ValueError(f"layers[{i}] needs a 'kernel_size'")
+        values = dict(layer)
+    elif isinstance(layer, (tuple, list)):
+        if not 1 <= len(layer) <= 4:
+            raise ValueError(f"layers[{i}] must be (kernel_size, stride=1, padding=0, dilation=1), got {layer!r}")
+        values = dict(zip(_KEYS, layer))
+    else:
+        raise TypeError(f"layers[{i}] must be a dict, a tuple or an int, got {type(layer).__name__}")
+    k = values.get("kernel_size")
+    s = values.get("stride", 1)
+    p = values.get("padding", 0)
+    d = values.get("dilation", 1)
+    for name, v in zip(_KEYS, (k, s, p, d)):
+        if not _is_int(v):
+            raise TypeError(f"layers[{i}] {name} must be an int, got {v!r}")
+    if k < 1:
+        raise ValueError(f"layers[{i}] kernel_size must be at least 1, got {k}")
+    if s < 1:
+        raise ValueError(f"layers[{i}] stride must be at least 1, got {s}")
+    if p < 0:
+        raise ValueError(f"layers[{i}] padding must be non-negative, got {p}")
+    if d < 1:
+        raise ValueError(f"layers[{i}] dilation must be at least 1, got {d}")
+    return int(k), int(s), int(p), int(d)
+
+
+def receptive_field(layers, input_size=None) -> list[LayerField]:
+    r"""Receptive field, jump and start of every layer of a stack (one spatial axis).
+
+    Uses the recursion in the module docstring, i.e. the kernel's reach is
+    multiplied by the *product of all earlier strides* :math:`j_{l-1}`, not only
+    by the previous layer's stride. A pooling layer counts like a convolution with
+    the same kernel, stride, padding and dilation.
+
+    Args:
+        layers (list): one entry per layer, each a dict with keys ``kernel_size``,
+            ``stride`` (default 1), ``padding`` (default 0), ``dilation`` (default 1),
+            a tuple ``(kernel_size, stride, padding, dilation)`` (trailing entries
+            may be left out) or an int (a kernel size).
+        input_size (int, optional): input length; if given, each record also
+            holds the layer's output size, computed with the floor rule
+            :math:`\lfloor (n + 2p - d(k-1) - 1)/s \rfloor + 1`.
+
+    Returns:
+        A list of :class:`LayerField`, one per layer.
+
+    Raises:
+        ValueError: a bad entry (the message names ``layers[i]``), or an
+            ``input_size`` too small for the stack.
+
+    Examples::
+
+        >>> [f.size for f in receptive_field([(3,), (3,)])]
+        [3, 5]
+        >>> receptive_field([(3, 2), (3, 2), (3, 1)])[-1]
+        LayerField(size=15, jump=4, start=7.0, output_size=None)
+        >>> receptive_field([dict(kernel_size=3, padding=1, dilation=2)], input_size=8)[0]
+        LayerField(size=5, jump=1, start=1.0, output_size=6)
+    """
+    if not isinstance(layers, (list, tuple)):
+        raise TypeError(f"layers must be a list of layers, got {type(layers).__name__}")
+    if input_size is not None:
+        if not _is_int(input_size):
+            raise TypeError(f"input_size must be an int, got {input_size!r}")
+        if input_size < 1:
+            raise ValueError(f"input_size must be positive, got {input_size}")
+    size, jump, start, n = 1, 1, 0.0, input_size
+    records = []
+    for i, layer in enumerate(layers):
+        k, s, p, d = _parse_layer(i, layer)
+        size = size + (k - 1) * d * jump
+        start = start + ((k - 1) / 2 * d - p) * jump
+        jump = jump * s
+        if n is not None:
+            n = (n + 2 * p - d * (k - 1) - 1) // s + 1
+            if n < 1:
+                raise ValueError(f"input_size {input_size} is too small: layers[{i}] would have no output")
+        records.append(LayerField(size=size, jump=jump, start=float(start), output_size=n))
+    return records
+
+
+@dataclass(frozen=True)
+class MeasuredField:
+    """Receptive field of one output unit, measured from input gradients.
+
+    Attributes:
+        unit: ``(row, col)`` of the output unit that was differentiated.
+        rows: first and last input row (inclusive) with a non-zero gradient.
+        cols: first and last input column (inclusive) with a non-zero gradient.
+        size: ``(height, width)`` of that bounding box.
+        gradient: ``(H, W)`` numpy array, the absolute input gradient summed over
+            samples and input channels.
+    """
+
+    unit: tuple[int, int]
+    rows: tuple[int, int]
+    cols: tuple[int, int]
+    size: tuple[int, int]
+    gradient: np.ndarray
+
+
+def measure_receptive_field(model, input_shape, unit=None, positive=True, n_samples=4, input=None, seed=0) -> MeasuredField:
+    r"""Measure a model's receptive field from the gradient of one output unit.
+
+    The output unit (summed over output channels) is back-propagated to the
+    input; the input pixels with a non-zero gradient are the ones it sees.
+
+    With ``positive=True`` (default) the measurement runs on a copy of the model
+    whose weights are all positive and whose biases are zero, fed with positive
+    random inputs: then no ReLU is off and no contribution cancels, so the
+    support is the full theoretical field (a max pooling layer still passes
+    gradient to one pixel per window, so use a few ``n_samples`` to cover the
+    field). With ``positive=False`` the model is used as it is, which shows the
+    pixels that really matter for the given ``input`` (the effective field).
+
+    Args:
+        model (torch.nn.Module): maps ``(N, C, H, W)`` to ``(N, C', H', W')``.
+        input_shape (tuple): ``(C, H, W)`` of one input.
+        unit (tuple, optional): ``(row, col)`` of the output unit. Default: the central one,
+            ``(H' // 2, W' // 2)``.
+        positive (bool, optional): measure on a positive copy (see above). Default: ``True``.
+        n_samples (int, optional): random inputs whose gradient supports are merged. Default: 4.
+        input (array or tensor, optional): a ``(C, H, W)`` input to use instead of random ones.
+        seed (int, optional): seed of the random inputs. Default: 0.
+
+    Returns:
+        A :class:`MeasuredField`. The model passed in is never modified.
+
+    Examples::
+
+        >>> import torch
+        >>> net = torch.nn.Sequential(torch.nn.Conv2d(1, 2, 3), torch.nn.ReLU(), torch.nn.Conv2d(2, 1, 3, stride=2))
+        >>> m = measure_receptive_field(net, (1, 15, 15))
+        >>> m.unit, m.size, m.rows
+        ((3, 3), (5, 5), (6, 10))
+        >>> f = receptive_field([(3,), (3, 2)])[-1]
+        >>> f.size, f.window(3)
+        (5, (6.0, 10.0))
+    """
+    import copy
+
+    import torch
+
+    if not isinstance(model, torch.nn.Module):
+        raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
+    if not (isinstance(input_shape, (tuple, list)) and len(input_shape) == 3 and all(_is_int(v) and v > 0 for v in input_shape)):
+        raise ValueError(f"input_shape must be (C, H, W) with positive ints, got {input_shape!r}")
+    if not _is_int(n_samples) or n_samples < 1:
+        raise ValueError(f"n_samples must be a positive int, got {n_samples!r}")
+    net = copy.deepcopy(model).double().eval()
+    if positive:
+        with torch.no_grad():
+            for name, param in net.named_parameters():
+                if name.endswith("bias"):
+                    param.zero_()
+                else:
+                    param.copy_(param.abs() + 0.1)
+    if input is not None:
+        x = torch.as_tensor(np.asarray(input), dtype=torch.float64)
+        if tuple(x.shape) != tuple(input_shape):
+            raise ValueError(f"input must have shape {tuple(input_shape)}, got {tuple(x.shape)}")
+        x = x[None]
+    else:
+        gen = torch.Generator().manual_seed(int(seed))
+        x = torch.rand((n_samples,) + tuple(input_shape), generator=gen, dtype=torch.float64)
+        if positive:
+            x = x + 0.5
+        else:
+            x = 2 * x - 1
+    x.requires_grad_(True)
+    out = net(x)
+    if out.ndim != 4:
+        raise ValueError(f"model must return (N, C, H, W), got shape {tuple(out.shape)}")
+    oh, ow = out.shape[-2:]
+    if unit is None:
+        unit = (oh // 2, ow // 2)
+    if not (isinstance(unit, (tuple, list)) and len(unit) == 2 and 0 <= unit[0] < oh and 0 <= unit[1] < ow):
+        raise ValueError(f"unit must be (row, col) inside the {oh}x{ow} output, got {unit!r}")
+    out[:, :, unit[0], unit[1]].sum().backward()
+    grad = x.grad.abs().sum(dim=(0, 1)).numpy()
+    rows = np.flatnonzero(grad.any(axis=1))
+    cols = np.flatnonzero(grad.any(axis=0))
+    if rows.size == 0:
+        raise ValueError("the chosen unit has a zero gradient everywhere; try positive=True or another input")
+    r = (int(rows[0]), int(rows[-1]))
+    c = (int(cols[0]), int(cols[-1]))
+    return MeasuredField(
+        unit=(int(unit[0]), int(unit[1])), rows=r, cols=c, size=(r[1] - r[0] + 1, c[1] - c[0] + 1), gradient=grad
+    )
