@@ -9,3 +9,5 @@ numpy only; the PyTorch parts live in :mod:`convkit.models`,
 __version__ = "0.1.0"
 
 from convkit.equivariance import circular_shift, equivariance_error, invariance_error  # noqa: E402
+from convkit.transposed import conv2d_backward, conv_matrix, conv_transpose2d, conv_transpose_output_size  # noqa: E402
+from convkit.upsampling import interpolate  # noqa: E402
