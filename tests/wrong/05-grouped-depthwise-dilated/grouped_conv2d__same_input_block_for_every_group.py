@@ -1,0 +1,16 @@
+def grouped_conv2d(x, weight, bias=None, groups=1):
+    # Bug: the channels are not split per group; every group reads the first block of input channels.
+    x = np.asarray(x, dtype=float)
+    weight = np.asarray(weight, dtype=float)
+    c_group = weight.shape[1]
+    if x.shape[1] != groups * c_group:
+        raise ValueError("channel mismatch")
+    if weight.shape[0] % groups:
+        raise ValueError("groups must divide C_out")
+    o_group = weight.shape[0] // groups
+    out = np.concatenate(
+        [conv2d_dense(x[:, :c_group], weight[g * o_group:(g + 1) * o_group]) for g in range(groups)], axis=1
+    )
+    if bias is not None:
+        out = out + np.asarray(bias, dtype=float)[None, :, None, None]
+    return out
