@@ -315,3 +315,35 @@ def test_seed_004_bottleneck_numbers():
 def test_block_count_bad_arguments(fn, args, exc):
     with pytest.raises(exc, match=r"in_channels|mid_channels|expansion|c\d|bias"):
         fn(*args)
+
+
+@pytest.mark.parametrize(
+    "dilations,strides",
+    [((1, 1, 1), (2, 2, 2)), ((1, 2, 4), (1, 1, 1)), ((2, 1, 3), (2, 1, 2)), ((1, 2), (3, 1)), ((4,), (2,))],
+)
+def test_receptive_field_recursion_with_strides_and_dilation_matches_torch(dilations, strides):
+    # r = 1 + sum_l d_l (k - 1) * prod_{j < l} s_j, as the chapter 05 page uses for its strided stack
+    k, size = 3, 97
+    layers = []
+    for d, s in zip(dilations, strides):
+        conv = torch.nn.Conv2d(1, 1, k, stride=s, padding=d, dilation=d, bias=False).double()
+        torch.nn.init.ones_(conv.weight)
+        layers.append(conv)
+    x = torch.zeros(1, 1, size, size, dtype=torch.float64, requires_grad=True)
+    y = torch.nn.Sequential(*layers)(x)
+    y[0, 0, y.shape[2] // 2, y.shape[3] // 2].backward()
+    rows = np.flatnonzero(x.grad[0, 0].numpy().any(axis=1))
+    jumps = np.cumprod((1,) + strides[:-1])
+    assert rows[-1] - rows[0] + 1 == 1 + sum(int(j) * (effective_kernel_size(k, d) - 1) for d, j in zip(dilations, jumps))
+
+
+def test_two_1x1_convs_merge_into_one_without_relu_only():
+    torch.manual_seed(6)
+    first = torch.nn.Conv2d(6, 4, 1, bias=False).double()
+    second = torch.nn.Conv2d(4, 3, 1, bias=False).double()
+    merged = torch.nn.Conv2d(6, 3, 1, bias=False).double()
+    with torch.no_grad():
+        merged.weight.copy_((second.weight[:, :, 0, 0] @ first.weight[:, :, 0, 0])[:, :, None, None])
+        x = torch.randn(2, 6, 5, 7, dtype=torch.float64)
+        torch.testing.assert_close(second(first(x)), merged(x))
+        assert (second(torch.relu(first(x))) - merged(x)).abs().max() > 1e-3
