@@ -14,3 +14,13 @@ from convkit.conv import conv1d, conv2d, conv3d, conv_output_size, corr2d  # noq
 from convkit.counting import conv_flops, conv_params  # noqa: E402
 from convkit.transposed import conv2d_backward, conv_matrix, conv_transpose2d, conv_transpose_output_size  # noqa: E402
 from convkit.upsampling import interpolate  # noqa: E402
+from convkit.separable import (  # noqa: E402
+    bottleneck_params,
+    depthwise_separable_flops,
+    depthwise_separable_params,
+    effective_kernel_size,
+    group_connectivity,
+    inception_params,
+    naive_inception_params,
+    same_padding,
+)
