@@ -347,3 +347,13 @@ def test_two_1x1_convs_merge_into_one_without_relu_only():
         x = torch.randn(2, 6, 5, 7, dtype=torch.float64)
         torch.testing.assert_close(second(first(x)), merged(x))
         assert (second(torch.relu(first(x))) - merged(x)).abs().max() > 1e-3
+
+
+def test_stride1_output_size_formula_used_for_same_padding():
+    # chapter 05: with stride 1 the output size is H + 2p - d(k - 1)
+    for h, p, d, k in itertools.product([1, 5, 12], [0, 1, 3], [1, 2, 3], [1, 2, 3, 5]):
+        expected = h + 2 * p - d * (k - 1)
+        if expected < 1:
+            continue
+        y = F.conv2d(torch.zeros(1, 1, h, h, dtype=torch.float64), torch.zeros(1, 1, k, k, dtype=torch.float64), padding=p, dilation=d)
+        assert y.shape[2:] == (expected, expected)
