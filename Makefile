@@ -9,7 +9,6 @@ BIN    := $(CURDIR)/$(VENV)/bin
 # nbgrader calls `alembic` from PATH, so the environment's bin/ goes first.
 export PATH := $(BIN):$(PATH)
 export PYTHONHASHSEED := 0
-export MPLBACKEND := Agg
 
 STAMP  := $(VENV)/.installed
 MATHJAX := book/_static/mathjax/tex-chtml.js
