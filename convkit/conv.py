@@ -174,6 +174,17 @@ def _conv_nd(
         if padding_mode == "zeros":
             x = _zero_pad(x, widths)
         else:
+            for dim, ((pb, pa), size) in enumerate(zip(widths, x.shape[2:])):
+                if padding_mode == "reflect" and max(pb, pa) >= size:
+                    raise ValueError(
+                        f"padding {(pb, pa)} with padding_mode='reflect' must be smaller than the input size "
+                        f"{size} of spatial dimension {dim}"
+                    )
+                if padding_mode == "circular" and max(pb, pa) > size:
+                    raise ValueError(
+                        f"padding {(pb, pa)} with padding_mode='circular' must be at most the input size "
+                        f"{size} of spatial dimension {dim} (it would wrap around more than once)"
+                    )
             flat = tuple(v for pair in reversed(widths) for v in pair)  # torch order: last dim first
             x = _pad(x, flat, mode=padding_mode)
     spatial_in = x.shape[2:]
