@@ -24,7 +24,11 @@ the way fast CPU libraries do ("im2col"):
    broadcasts over ``N`` and ``groups``), giving ``(N, O, L)``: already the
    ``NC...`` layout, so the result needs no transpose.
 
-There is no Python loop over pixels, channels or kernel taps.
+Steps 2 and 3 run block by block (a few samples, or a few output rows of one
+large sample, about 1 MiB of columns at a time), so each block's copy is still
+in the CPU cache when the matrix product reads it. That is a loop over blocks
+of rows, not pixels: there is no Python loop over pixels, channels or kernel
+taps.
 """
 
 from __future__ import annotations
@@ -47,6 +51,9 @@ from .padding import pad as _pad
 __all__ = ["corr2d", "conv1d", "conv2d", "conv3d", "conv_output_size"]
 
 _SPATIAL = {1: "L", 2: "H, W", 3: "D, H, W"}
+
+#: Target size in bytes of one im2col block (see :func:`_conv_nd`): about a core's L2 cache.
+_BLOCK_BYTES = 1 << 20
 
 
 def corr2d(x: Any, kernel: Any) -> np.ndarray:
@@ -209,13 +216,34 @@ def _conv_nd(
         + tuple(st * s for st, s in zip(ss, stride)),
         writeable=False,
     )
-    cols = view.reshape(n, groups, cg * k_total, n_out)
 
-    # 3. one matrix product per (sample, group): (g, O/g, C/g*K) @ (N, g, C/g*K, L) -> (N, g, O/g, L)
-    wm = w.reshape(groups, o // groups, cg * k_total)
-    out = np.matmul(wm, cols).reshape((n, o) + out_sp)
-    if bias is not None:
-        out += b.reshape((o,) + (1,) * d)
+    # 3. one matrix product per (sample, group): (g, O/g, C/g*K) @ (N, g, C/g*K, L) -> (N, g, O/g, L),
+    #    done block by block: a block is a few samples, or a few output rows of one sample, sized so
+    #    that its im2col copy (about _BLOCK_BYTES) is still in the CPU cache when matmul reads it.
+    #    Materialising the whole (N, g, C/g*K, L) matrix at once is ~1.7x slower on large inputs.
+    ck = cg * k_total
+    wm = w.reshape(groups, o // groups, ck)
+    out = np.empty((n, groups, o // groups, n_out), dtype=x.dtype)
+    rows = out_sp[0]
+    per_row = n_out // rows  # output positions in one step of the first spatial axis
+    row_bytes = groups * ck * per_row * x.itemsize
+    if row_bytes * rows <= _BLOCK_BYTES:
+        samples_per_block, rows_per_block = max(1, _BLOCK_BYTES // (row_bytes * rows)), rows
+    else:
+        samples_per_block, rows_per_block = 1, max(1, _BLOCK_BYTES // row_bytes)
+    b_view = None if bias is None else b.reshape(groups, o // groups, 1)
+    first_out_axis = 3 + d  # view axes: N, g, C/g, k_1..k_d, out_1..out_d
+    for i in range(0, n, samples_per_block):
+        ni = min(samples_per_block, n - i)
+        for r in range(0, rows, rows_per_block):
+            nr = min(rows_per_block, rows - r)
+            index = (slice(i, i + ni),) + (slice(None),) * (first_out_axis - 1) + (slice(r, r + nr),)
+            cols = view[index].reshape(ni, groups, ck, nr * per_row)  # the one copy: im2col
+            block = out[i : i + ni, :, :, r * per_row : (r + nr) * per_row]
+            np.matmul(wm, cols, out=block)
+            if b_view is not None:
+                block += b_view
+    out = out.reshape((n, o) + out_sp)
     return out[0] if unbatched else out
 
 

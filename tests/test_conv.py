@@ -348,3 +348,22 @@ W2 = np.zeros((6, 2, 3, 3))
 def test_convnd_bad_arguments(call, exc, match):
     with pytest.raises(exc, match=match):
         call()
+
+
+@pytest.mark.parametrize("block_bytes", [1, 3000, 20000, 10**9])
+@pytest.mark.parametrize("d", [1, 2, 3])
+def test_blocked_im2col_gives_the_same_result_for_any_block_size(monkeypatch, d, block_bytes):
+    """conv splits the im2col matrix into blocks of samples or output rows; the split must not matter.
+    block_bytes=1 gives one output row per block, 3000 several rows (with a remainder), 20000 several
+    samples per block (with a remainder), 10**9 a single block."""
+    import convkit.conv
+
+    monkeypatch.setattr(convkit.conv, "_BLOCK_BYTES", block_bytes)
+    rng = np.random.default_rng(d)
+    x = rng.normal(size=(5, 4) + (9, 7, 6)[:d])
+    w = rng.normal(size=(6, 2) + (3, 2, 3)[:d])
+    b = rng.normal(size=6)
+    kw = dict(stride=(2, 1, 1)[:d], padding=(1, 0, 2)[:d], dilation=1, groups=2, padding_mode="zeros")
+    expected = torch_reference(d, x, w, b, **kw)
+    np.testing.assert_allclose(CONV[d](x, w, b, **kw), expected, rtol=1e-10, atol=1e-10)
+    np.testing.assert_allclose(CONV[d](x[0], w, b, **kw), expected[0], rtol=1e-10, atol=1e-10)
