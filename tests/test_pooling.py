@@ -239,3 +239,36 @@ def test_bad_inputs():
         adaptive_avg_pool2d(np.zeros((1, 4, 4)), 0)
     with pytest.raises(TypeError, match="ceil_mode"):
         pool_output_size(4, 2, ceil_mode="yes")
+
+
+def test_avg_pool_is_a_depthwise_strided_conv_with_constant_kernel():
+    # The chapter states: avg_pool2d(x, k, s) == conv2d(x, 1/k^2, stride=s, groups=C) (no padding).
+    for (h, w), k, s, C in itertools.product([(6, 6), (7, 9)], [1, 2, 3], [1, 2, 3], [1, 3]):
+        x = _rand((2, C, h, w), seed=h + k + s + C)
+        box = torch.full((C, 1, k, k), 1.0 / k**2, dtype=torch.float64)
+        ref = F.conv2d(torch.from_numpy(x), box, stride=s, groups=C).numpy()
+        np.testing.assert_allclose(avg_pool2d(x, k, s), ref, rtol=1e-12, atol=1e-12)
+
+
+def test_unpool_default_output_size_matches_torch():
+    # Default size (H_in - 1) * s - 2p + k; indices that fall outside that plane are rejected by both.
+    compared = rejected = 0
+    for n, k, s, p in itertools.product([4, 5, 8, 9], [2, 3, 4], [1, 2, 3], [0, 1]):
+        if p > k // 2:
+            continue
+        x = _rand((1, 2, n, n + 1), seed=n * k)
+        out, idx = max_pool2d(x, k, s, p, return_indices=True)
+        t_out, t_idx = F.max_pool2d(torch.from_numpy(x), k, s, p, return_indices=True)
+        dh, dw = ((out.shape[-2] - 1) * s - 2 * p + k, (out.shape[-1] - 1) * s - 2 * p + k)
+        if idx.max() >= dh * dw:
+            with pytest.raises(RuntimeError):
+                F.max_unpool2d(t_out, t_idx, k, s, p)
+            with pytest.raises(ValueError, match="indices"):
+                max_unpool2d(out, idx, k, s, p)
+            rejected += 1
+            continue
+        ref = F.max_unpool2d(t_out, t_idx, k, s, p).numpy()
+        assert ref.shape[-2:] == (dh, dw)
+        np.testing.assert_array_equal(max_unpool2d(out, idx, k, s, p), ref)
+        compared += 1
+    assert compared > 20 and rejected > 0
