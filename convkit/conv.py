@@ -28,11 +28,14 @@ Steps 2 and 3 run block by block (a few samples, or a few output rows of one
 large sample, about 1 MiB of columns at a time), so each block's copy is still
 in the CPU cache when the matrix product reads it. That is a loop over blocks
 of rows, not pixels: there is no Python loop over pixels, channels or kernel
-taps.
+taps. The padded input and the column buffer are per-thread scratch arrays
+kept between calls (up to 32 MiB each), which saves the page faults of fresh
+multi-megabyte temporaries; the returned array is always a new one.
 """
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 import numpy as np
@@ -54,6 +57,10 @@ _SPATIAL = {1: "L", 2: "H, W", 3: "D, H, W"}
 
 #: Target size in bytes of one im2col block (see :func:`_conv_nd`): about a core's L2 cache.
 _BLOCK_BYTES = 1 << 20
+
+#: Per-thread scratch buffers (padded input, im2col columns) kept between calls, each up to this size.
+_SCRATCH = threading.local()
+_SCRATCH_MAX_BYTES = 1 << 25
 
 
 def corr2d(x: Any, kernel: Any) -> np.ndarray:
@@ -119,11 +126,37 @@ def _resolve_padding(padding: Any, d: int, stride: tuple, dilation: tuple, ksize
     return [(p, p) for p in nonnegative_tuple(padding, d, "padding")]
 
 
+def _scratch(slot: str, shape: tuple, dtype: np.dtype) -> np.ndarray:
+    """An uninitialised array for temporary use, reused from call to call in the same thread.
+
+    Allocating a fresh multi-megabyte temporary on every call costs a page fault per 4 KiB page
+    (the allocator hands big blocks back to the OS when they are freed), which is most of the gap
+    to torch on small inputs. Buffers above _SCRATCH_MAX_BYTES are not kept. A scratch array is
+    never returned to the caller.
+    """
+    dtype = np.dtype(dtype)
+    nbytes = int(np.prod(shape)) * dtype.itemsize
+    if nbytes > _SCRATCH_MAX_BYTES:
+        return np.empty(shape, dtype=dtype)
+    buf = getattr(_SCRATCH, slot, None)
+    if buf is None or buf.nbytes < nbytes:
+        buf = np.empty(nbytes, dtype=np.uint8)
+        setattr(_SCRATCH, slot, buf)
+    return buf[:nbytes].view(dtype).reshape(shape)
+
+
 def _zero_pad(x: np.ndarray, widths: list[tuple[int, int]]) -> np.ndarray:
-    """Zero-pad the trailing len(widths) dims of x (faster than np.pad for this one case)."""
+    """Zero-pad the trailing len(widths) dims of x into a scratch array (only the borders are zeroed)."""
     lead = x.ndim - len(widths)
     shape = x.shape[:lead] + tuple(s + b + a for s, (b, a) in zip(x.shape[lead:], widths))
-    out = np.zeros(shape, dtype=x.dtype)
+    out = _scratch("padded", shape, x.dtype)
+    for dim, (b, a) in enumerate(widths, start=lead):
+        before = [slice(None)] * out.ndim
+        after = [slice(None)] * out.ndim
+        before[dim] = slice(0, b)
+        after[dim] = slice(out.shape[dim] - a, out.shape[dim])
+        out[tuple(before)] = 0
+        out[tuple(after)] = 0
     out[(slice(None),) * lead + tuple(slice(b, b + s) for s, (b, _) in zip(x.shape[lead:], widths))] = x
     return out
 
@@ -233,12 +266,16 @@ def _conv_nd(
         samples_per_block, rows_per_block = 1, max(1, _BLOCK_BYTES // row_bytes)
     b_view = None if bias is None else b.reshape(groups, o // groups, 1)
     first_out_axis = 3 + d  # view axes: N, g, C/g, k_1..k_d, out_1..out_d
+    # One buffer for all blocks: a fresh allocation per block would cost page faults every time.
+    buffer = _scratch("columns", (min(n, samples_per_block) * groups * ck * rows_per_block * per_row,), x.dtype)
     for i in range(0, n, samples_per_block):
         ni = min(samples_per_block, n - i)
         for r in range(0, rows, rows_per_block):
             nr = min(rows_per_block, rows - r)
             index = (slice(i, i + ni),) + (slice(None),) * (first_out_axis - 1) + (slice(r, r + nr),)
-            cols = view[index].reshape(ni, groups, ck, nr * per_row)  # the one copy: im2col
+            patches = view[index]
+            cols = buffer[: patches.size].reshape(ni, groups, ck, nr * per_row)
+            np.copyto(cols.reshape(patches.shape), patches)  # the one copy: im2col
             block = out[i : i + ni, :, :, r * per_row : (r + nr) * per_row]
             np.matmul(wm, cols, out=block)
             if b_view is not None:

@@ -367,3 +367,32 @@ def test_blocked_im2col_gives_the_same_result_for_any_block_size(monkeypatch, d,
     expected = torch_reference(d, x, w, b, **kw)
     np.testing.assert_allclose(CONV[d](x, w, b, **kw), expected, rtol=1e-10, atol=1e-10)
     np.testing.assert_allclose(CONV[d](x[0], w, b, **kw), expected[0], rtol=1e-10, atol=1e-10)
+
+
+def test_scratch_buffers_reused_between_calls_do_not_leak_old_values():
+    """conv keeps its padded input and im2col buffers between calls; stale values must never show."""
+    rng = np.random.default_rng(11)
+    calls = [((2, 3, 12, 10), 3, (1, 2)), ((1, 3, 5, 6), 1, 1), ((3, 3, 7, 7), (2, 0), (2, 1)), ((1, 3, 4, 4), 1, 1)]
+    for shape, padding, stride in calls:
+        x = rng.normal(size=shape) * 100.0  # large values: a stale border would be obvious
+        w = rng.normal(size=(2, 3, 3, 3))
+        expected = torch_reference(2, x, w, None, stride=stride, padding=padding, dilation=1, groups=1,
+                                   padding_mode="zeros")
+        np.testing.assert_allclose(conv2d(x, w, stride=stride, padding=padding), expected, rtol=1e-10, atol=1e-8)
+
+
+def test_results_are_not_shared_between_calls_or_threads():
+    from concurrent.futures import ThreadPoolExecutor
+
+    rng = np.random.default_rng(12)
+    xs = [rng.normal(size=(2, 3, 9, 9)) for _ in range(8)]
+    w = rng.normal(size=(4, 3, 3, 3))
+    first = conv2d(xs[0], w, padding=1)
+    kept = first.copy()
+    conv2d(xs[1], w, padding=1)
+    np.testing.assert_array_equal(first, kept)  # an earlier result is not overwritten by a later call
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        outs = list(pool.map(lambda x: conv2d(x, w, padding=1), xs * 4))
+    for x, out in zip(xs * 4, outs):
+        np.testing.assert_allclose(out, torch_reference(2, x, w, None, stride=1, padding=1, dilation=1, groups=1,
+                                                        padding_mode="zeros"), rtol=1e-10, atol=1e-10)
