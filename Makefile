@@ -55,7 +55,7 @@ release: $(STAMP)  ## regenerate exercises/ from solutions/ with nbgrader (A=<as
 	done
 
 test: book  ## build the book, then run every test
-	$(BIN)/python -m pytest -n $(JOBS) --dist loadgroup
+	$(BIN)/python -m pytest -n $(JOBS) --dist loadgroup --durations=15
 
 test-fast: $(STAMP)  ## every test except the real-nbgrader grader runs and the book checks
 	$(BIN)/python -m pytest -n $(JOBS) --dist loadgroup -m "not grading and not book"
