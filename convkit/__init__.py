@@ -10,7 +10,7 @@ __version__ = "0.1.0"
 
 from convkit.equivariance import circular_shift, equivariance_error, invariance_error  # noqa: E402
 from convkit.padding import pad  # noqa: E402
-from convkit.conv import conv1d, conv2d, conv3d, conv_output_size, corr2d  # noqa: E402
+from convkit.conv import conv1d, conv2d, conv3d, conv_output_size, corr2d, merge_convs  # noqa: E402
 from convkit.counting import conv_flops, conv_params  # noqa: E402
 from convkit.transposed import conv2d_backward, conv_matrix, conv_transpose2d, conv_transpose_output_size  # noqa: E402
 from convkit.upsampling import interpolate  # noqa: E402

@@ -51,7 +51,7 @@ from ._validation import (
 )
 from .padding import pad as _pad
 
-__all__ = ["corr2d", "conv1d", "conv2d", "conv3d", "conv_output_size"]
+__all__ = ["corr2d", "conv1d", "conv2d", "conv3d", "conv_output_size", "merge_convs"]
 
 _SPATIAL = {1: "L", 2: "H, W", 3: "D, H, W"}
 
@@ -544,3 +544,54 @@ def conv_output_size(input_size: Any, kernel_size: Any, stride: Any = 1, padding
             )
         out.append((i + pb + pa - span) // s + 1)
     return tuple(out) if as_tuple else out[0]
+
+
+def merge_convs(weight1: Any, bias1: Any, weight2: Any, bias2: Any) -> tuple[np.ndarray, np.ndarray]:
+    r"""The single convolution equal to two stacked linear convolutions.
+
+    ``conv2d(conv2d(x, weight1, bias1), weight2, bias2) == conv2d(x, weight, bias)``
+    for valid (unpadded), stride-1 convolutions with no nonlinearity in between:
+    depth without a nonlinearity adds no expressive power. The merged kernel is
+    itself a convolution of the two kernels,
+
+    .. math::
+        w(o, c, u) = \sum_m \sum_v w_2(o, m, v)\, w_1(m, c, u - v), \qquad
+        b(o) = b_2(o) + \sum_m \sum_v w_2(o, m, v)\, b_1(m),
+
+    computed here with :func:`conv2d` itself (``weight1`` read as ``C_in`` images
+    of ``C_mid`` channels, ``weight2`` flipped, padding ``k2 - 1``).
+
+    Args:
+        weight1: ``(C_mid, C_in, k1, k1)`` kernel of the first layer.
+        bias1: ``(C_mid,)`` bias of the first layer.
+        weight2: ``(C_out, C_mid, k2, k2)`` kernel of the second layer.
+        bias2: ``(C_out,)`` bias of the second layer.
+
+    Shape:
+        - Returns ``weight`` of shape :math:`(C_{out}, C_{in}, k_1 + k_2 - 1, k_1 + k_2 - 1)`
+          and ``bias`` of shape :math:`(C_{out},)`.
+
+    Examples::
+
+        >>> rng = np.random.default_rng(0)
+        >>> x = rng.standard_normal((1, 2, 9, 9))
+        >>> w1, b1 = rng.standard_normal((3, 2, 3, 3)), rng.standard_normal(3)
+        >>> w2, b2 = rng.standard_normal((4, 3, 3, 3)), rng.standard_normal(4)
+        >>> w, b = merge_convs(w1, b1, w2, b2)
+        >>> w.shape
+        (4, 2, 5, 5)
+        >>> bool(np.allclose(conv2d(conv2d(x, w1, b1), w2, b2), conv2d(x, w, b)))
+        True
+    """
+    w1, w2 = np.asarray(weight1, dtype=float), np.asarray(weight2, dtype=float)
+    b1, b2 = np.asarray(bias1, dtype=float), np.asarray(bias2, dtype=float)
+    if w1.ndim != 4 or w2.ndim != 4:
+        raise ValueError(f"weight1 and weight2 must be 4-D (C_out, C_in, kH, kW), got ndim {w1.ndim} and {w2.ndim}")
+    if w2.shape[1] != w1.shape[0]:
+        raise ValueError(f"weight2 expects {w2.shape[1]} input channels but weight1 produces {w1.shape[0]}")
+    if b1.shape != (w1.shape[0],) or b2.shape != (w2.shape[0],):
+        raise ValueError(f"bias1 must have shape ({w1.shape[0]},) and bias2 ({w2.shape[0]},), got {b1.shape} and {b2.shape}")
+    kh, kw = w2.shape[2:]
+    w = conv2d(w1.transpose(1, 0, 2, 3), w2[:, :, ::-1, ::-1], padding=(kh - 1, kw - 1)).transpose(1, 0, 2, 3)
+    b = b2 + w2.sum(axis=(2, 3)) @ b1
+    return np.ascontiguousarray(w), b
