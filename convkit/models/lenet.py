@@ -1,0 +1,85 @@
+"""LeNet-5 (LeCun et al., 1998) in its original form and with today's activation and pooling."""
+
+from __future__ import annotations
+
+from torch import nn
+
+from convkit.models.utils import _positive_int
+
+__all__ = ["LeNet5"]
+
+
+class LeNet5(nn.Sequential):
+    r"""LeNet-5 for 28x28 images: two convolution blocks, then three fully connected layers.
+
+    ============  ===========================================  ===================
+    layer         ``variant="original"``                       output (28x28 in)
+    ============  ===========================================  ===================
+    0 conv        ``Conv2d(in_channels, 6, 5, padding=2)``     6 x 28 x 28
+    1-2           Sigmoid, ``AvgPool2d(2)``                    6 x 14 x 14
+    3 conv        ``Conv2d(6, 16, 5)``                         16 x 10 x 10
+    4-5           Sigmoid, ``AvgPool2d(2)``                    16 x 5 x 5
+    6 flatten     ``Flatten()``                                400
+    7-8           ``Linear(400, 120)``, Sigmoid                120
+    9-10          ``Linear(120, 84)``, Sigmoid                 84
+    11            ``Linear(84, num_classes)``                  num_classes
+    ============  ===========================================  ===================
+
+    ``variant="modern"`` replaces every Sigmoid by ReLU and every average pool by
+    a max pool, and is otherwise identical (same layers, same indices, same
+    parameter count). The padding of 2 on the first convolution turns a 28x28
+    MNIST digit into the 32x32 input of the 1998 network.
+
+    Args:
+        variant (str): ``"original"`` (sigmoid + average pooling) or ``"modern"``
+            (ReLU + max pooling). Default: ``"original"``
+        in_channels (int): input channels. Default: 1
+        num_classes (int): outputs of the last layer. Default: 10
+
+    Shape:
+        - Input: :math:`(N, C_{in}, 28, 28)`
+        - Output: :math:`(N, \text{num\_classes})`
+
+    The number of parameters is
+
+    .. math::
+        (25 \cdot 6\, C_{in} + 6) + (25 \cdot 6 \cdot 16 + 16) + (400 \cdot 120 + 120)
+        + (120 \cdot 84 + 84) + (84 + 1)\, \text{num\_classes},
+
+    i.e. 61,706 for one input channel and ten classes.
+
+    Examples::
+
+        >>> import torch
+        >>> net = LeNet5("modern")
+        >>> net(torch.zeros(2, 1, 28, 28)).shape
+        torch.Size([2, 10])
+        >>> sum(p.numel() for p in net.parameters())
+        61706
+        >>> type(LeNet5()[1]).__name__, type(LeNet5("modern")[2]).__name__
+        ('Sigmoid', 'MaxPool2d')
+    """
+
+    VARIANTS = ("original", "modern")
+
+    def __init__(self, variant: str = "original", in_channels: int = 1, num_classes: int = 10):
+        if variant not in self.VARIANTS:
+            raise ValueError(f"variant must be 'original' or 'modern', got {variant!r}")
+        in_channels = _positive_int(in_channels, "in_channels")
+        num_classes = _positive_int(num_classes, "num_classes")
+        act = nn.Sigmoid if variant == "original" else nn.ReLU
+        pool = nn.AvgPool2d if variant == "original" else nn.MaxPool2d
+        super().__init__(
+            nn.Conv2d(in_channels, 6, kernel_size=5, padding=2), act(), pool(kernel_size=2, stride=2),
+            nn.Conv2d(6, 16, kernel_size=5), act(), pool(kernel_size=2, stride=2),
+            nn.Flatten(),
+            nn.Linear(16 * 5 * 5, 120), act(),
+            nn.Linear(120, 84), act(),
+            nn.Linear(84, num_classes),
+        )  # fmt: skip
+        self.variant = variant
+        self.in_channels = in_channels
+        self.num_classes = num_classes
+
+    def extra_repr(self) -> str:
+        return f"variant={self.variant!r}"
