@@ -1,0 +1,137 @@
+r"""Inverted dropout in numpy, with the semantics of :func:`torch.nn.functional.dropout` (chapter 11).
+
+During training every entry is kept with probability :math:`1 - p` and zeroed with
+probability :math:`p` (``p`` is the *drop* probability, as in PyTorch), and the kept
+entries are divided by :math:`1 - p`. The expected output then equals the input,
+
+.. math::
+    \mathbb{E}[\text{out}] = (1 - p)\cdot\frac{x}{1 - p} + p \cdot 0 = x,
+
+so at test time the layer does nothing at all. (The original paper scaled the weights by
+:math:`1 - p` at test time instead; the result is the same in expectation, but inverted
+dropout leaves the test-time network untouched.)
+"""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+from convkit._validation import as_float_array
+
+__all__ = ["dropout", "dropout_mask", "dropout_backward"]
+
+
+def _check_p(p) -> float:
+    if isinstance(p, (bool, np.bool_)) or not isinstance(p, (numbers.Real, np.integer, np.floating)):
+        raise TypeError(f"p must be a float, got {type(p).__name__} {p!r}")
+    p = float(p)
+    if not 0.0 <= p <= 1.0:  # also rejects nan
+        raise ValueError(f"dropout probability has to be between 0 and 1, but got p={p}")
+    return p
+
+
+def _generator(rng) -> np.random.Generator:
+    if rng is None:
+        return np.random.default_rng()
+    if isinstance(rng, np.random.Generator):
+        return rng
+    if isinstance(rng, (numbers.Integral, np.integer)) and not isinstance(rng, (bool, np.bool_)) and rng >= 0:
+        return np.random.default_rng(int(rng))
+    raise TypeError(f"rng must be a numpy.random.Generator, a non-negative int seed or None, got {rng!r}")
+
+
+def dropout_mask(shape, p: float = 0.5, rng=None) -> np.ndarray:
+    r"""The random factor that inverted dropout multiplies by: ``0`` or ``1 / (1 - p)``.
+
+    Each entry is :math:`1/(1-p)` with probability :math:`1 - p` and 0 with probability
+    :math:`p`, independently (one uniform draw per entry; an entry is kept when its draw is
+    at least ``p``). With ``p = 1`` every entry is 0.
+
+    Args:
+        shape (tuple of int): shape of the mask.
+        p (float): probability of dropping an entry, in [0, 1]. Default: 0.5
+        rng: a :class:`numpy.random.Generator`, an int seed, or ``None`` (fresh entropy).
+
+    Examples::
+
+        >>> dropout_mask((2, 4), p=0.5, rng=0)
+        array([[2., 0., 0., 0.],
+               [2., 2., 2., 2.]])
+    """
+    p = _check_p(p)
+    rng = _generator(rng)
+    if p == 1.0:
+        return np.zeros(shape)
+    return (rng.random(shape) >= p) / (1.0 - p)
+
+
+def dropout(input, p: float = 0.5, training: bool = True, rng=None):
+    r"""Inverted dropout, as :func:`torch.nn.functional.dropout`.
+
+    .. math::
+        \text{out} = \begin{cases}
+            x \odot m / (1 - p), \quad m_i \sim \text{Bernoulli}(1 - p) & \text{training} \\
+            x & \text{evaluation}
+        \end{cases}
+
+    Args:
+        input (ndarray): any shape.
+        p (float): probability of zeroing an entry (the *drop* probability), in [0, 1].
+            ``p = 0`` keeps everything, ``p = 1`` zeroes everything. Default: 0.5
+        training (bool): apply dropout when ``True``; return the input unchanged when
+            ``False``. Default: ``True``
+        rng: a :class:`numpy.random.Generator`, an int seed, or ``None`` (fresh entropy).
+
+    Shape:
+        - Input: :math:`(*)`. Output: :math:`(*)`, the same shape.
+
+    Returns:
+        In training, a new float array; in evaluation mode, ``input`` itself (as a float
+        array), as PyTorch returns the very same tensor.
+
+    Examples::
+
+        >>> x = np.ones((2, 4))
+        >>> dropout(x, p=0.5, rng=0)            # kept entries are doubled: 1 / (1 - 0.5)
+        array([[2., 0., 0., 0.],
+               [2., 2., 2., 2.]])
+        >>> dropout(x, p=0.5, training=False)   # evaluation: identity
+        array([[1., 1., 1., 1.],
+               [1., 1., 1., 1.]])
+        >>> dropout(x, p=1.0).sum(), dropout(x, p=0.0, rng=0).sum()
+        (np.float64(0.0), np.float64(8.0))
+    """
+    x = as_float_array(input, "input")
+    p = _check_p(p)
+    if not isinstance(training, (bool, np.bool_)):
+        raise TypeError(f"training must be a bool, got {type(training).__name__} {training!r}")
+    if not training:
+        return x
+    if p == 0.0:
+        return x.copy()
+    return (x * dropout_mask(x.shape, p, rng)).astype(x.dtype, copy=False)
+
+
+def dropout_backward(grad_output, mask) -> np.ndarray:
+    r"""Gradient of inverted dropout with respect to its input.
+
+    The forward pass is :math:`\text{out} = x \odot M` with the fixed random factor
+    :math:`M` of :func:`dropout_mask` (entries 0 or :math:`1/(1-p)`), so the gradient flows
+    only through the kept entries and is scaled the same way:
+    :math:`\partial L / \partial x = \partial L / \partial\,\text{out} \odot M`.
+
+    Examples::
+
+        >>> mask = dropout_mask((1, 4), p=0.5, rng=1)
+        >>> mask
+        array([[2., 2., 0., 2.]])
+        >>> dropout_backward(np.full((1, 4), 3.0), mask)
+        array([[6., 6., 0., 6.]])
+    """
+    g = as_float_array(grad_output, "grad_output")
+    m = as_float_array(mask, "mask")
+    if g.shape != m.shape:
+        raise ValueError(f"grad_output and mask must have the same shape, got {g.shape} and {m.shape}")
+    return g * m
