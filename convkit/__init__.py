@@ -26,3 +26,5 @@ from convkit.separable import (  # noqa: E402
     naive_inception_params,
     same_padding,
 )
+from convkit.dropout import dropout, dropout_backward, dropout_mask  # noqa: E402
+from convkit import transforms  # noqa: E402
