@@ -14,6 +14,13 @@ nbgrader generates from the source today.
 
 from __future__ import annotations
 
+import fcntl
+import json
+import os
+import shutil
+from pathlib import Path
+from types import SimpleNamespace
+
 import pytest
 
 from tests.grading import harness as h
@@ -26,18 +33,20 @@ pytestmark = pytest.mark.grading
 _courses: dict = {}
 
 
+def _shared_root(tmp_path_factory) -> Path:
+    """A folder shared by all xdist workers of this run (each worker's basetemp is a child of it)."""
+    base = tmp_path_factory.getbasetemp()
+    return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+
+
 def _student_for(path) -> str:
     answer_id, bug = h.parse_wrong_name(path)
     return f"wrong-{answer_id}-{bug}".replace("_", "-")
 
 
-@pytest.fixture
-def graded(request, tmp_path_factory):
-    """Autograde every submission of one assignment once per test session."""
-    assignment = request.param
-    if assignment in _courses:
-        return _courses[assignment]
-    course = h.make_course(tmp_path_factory.mktemp(assignment), assignment)
+def _autograde(course: Path, assignment: str) -> SimpleNamespace:
+    shutil.rmtree(course, ignore_errors=True)  # left over from an attempt that raised
+    h.make_course(course, assignment)
     release = course / "exercises"
     for notebook in h.notebooks(assignment):
         solved = h.solution_submission(assignment, notebook, release)
@@ -48,7 +57,21 @@ def graded(request, tmp_path_factory):
             if answer_id in h.answer_ids(solved):
                 h.submit(course, _student_for(path), assignment, notebook, h.replace_answer(solved, answer_id, path.read_text()))
     proc = h.run_nbgrader(course, "autograde", assignment, "--force", check=False)
-    _courses[assignment] = (course, proc)
+    return SimpleNamespace(returncode=proc.returncode, stdout=proc.stdout, stderr=proc.stderr)
+
+
+@pytest.fixture
+def graded(request, tmp_path_factory):
+    """Autograde every submission of one assignment once per test run, whichever worker asks first."""
+    assignment = request.param
+    if assignment not in _courses:
+        root = _shared_root(tmp_path_factory)
+        course, done = root / f"graded-{assignment}", root / f"graded-{assignment}.json"
+        with open(root / f"graded-{assignment}.lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)  # another worker may be grading it right now
+            if not done.exists():
+                done.write_text(json.dumps(vars(_autograde(course, assignment))))
+        _courses[assignment] = (course, SimpleNamespace(**json.loads(done.read_text())))
     return _courses[assignment]
 
 
