@@ -26,3 +26,12 @@ c.Execute.interrupt_on_timeout = True
 # Keep graded notebooks and feedback readable even if a submission prints a flood.
 c.LimitOutput.max_lines = 1000
 c.LimitOutput.max_traceback = 100
+
+# Class grading (`python -m autograder grade <assignment>`, see book/instructor-guide.md) adds its
+# own settings for each run: the sandboxed, guarded grading kernel (Execute.kernel_name, IPC
+# transport) and a preprocessor that clips long outputs. It writes them to a file and points
+# AUTOGRADER_CONFIG at it; plain `nbgrader` commands (and the grader tests) are unaffected.
+import os as _os
+
+if _os.environ.get("AUTOGRADER_CONFIG"):
+    load_subconfig(_os.environ["AUTOGRADER_CONFIG"])  # noqa: F821 - provided by traitlets

@@ -2,18 +2,36 @@
 
 Run as ``python -m autograder.kernel -f <connection file>``; the kernelspec written by
 :mod:`autograder.sandbox` starts it (inside bubblewrap unless unsandboxed grading was allowed).
+The guard's settings come from ``AUTOGRADER_GUARD`` (JSON: trusted cell hashes, forbidden
+implementations, token); the variable is removed from the kernel's environment once read, so
+student code cannot read the token.
 """
 
 from __future__ import annotations
 
+import json
+import os
 import sys
+
+_CONFIG = None
+
+
+def _install():
+    from autograder import guard
+
+    if _CONFIG is not None:
+        guard.install(_CONFIG)
 
 
 def main(argv=None):
     from ipykernel.kernelapp import IPKernelApp
 
+    import autograder.kernel as this  # this file runs as __main__; the exec line imports it by name
+
+    raw = os.environ.pop("AUTOGRADER_GUARD", None)
+    this._CONFIG = json.loads(raw) if raw else None
     argv = list(sys.argv[1:] if argv is None else argv)
-    argv.append("--IPKernelApp.exec_lines=['import autograder.guard as _g; _g.install_in_ipython(); del _g']")
+    argv.append("--IPKernelApp.exec_lines=['__import__(\"autograder.kernel\").kernel._install()']")
     IPKernelApp.launch_instance(argv=argv)
 
 

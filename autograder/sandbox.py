@@ -40,7 +40,7 @@ def bwrap_path() -> str | None:
     return os.environ.get("AUTOGRADER_BWRAP") or shutil.which("bwrap")
 
 
-def bwrap_args(cfg: dict, cwd: str) -> list[str]:
+def bwrap_args(cfg: dict, cwd: str, connection_file: str | None = None) -> list[str]:
     """The bwrap command line (without the program to run) for one kernel started in ``cwd``."""
     args = [cfg.get("bwrap") or bwrap_path() or "bwrap",
             "--unshare-all", "--die-with-parent",
@@ -54,6 +54,8 @@ def bwrap_args(cfg: dict, cwd: str) -> list[str]:
     for path in cfg["readonly"]:
         if os.path.exists(path):
             args += ["--ro-bind", path, path]
+    if connection_file:  # nbclient writes it to a temporary file, possibly under the hidden /tmp
+        args += ["--ro-bind", connection_file, connection_file]
     for path in cfg["writable"] + [cwd]:
         if os.path.exists(path):
             args += ["--bind", path, path]
@@ -110,7 +112,8 @@ def main(argv=None):
     argv = list(sys.argv[1:] if argv is None else argv)
     cfg = json.loads(os.environ["AUTOGRADER_SANDBOX"])
     set_limits(cfg)
-    cmd = bwrap_args(cfg, os.getcwd()) + [sys.executable, "-m", "autograder.kernel", *argv]
+    conn = argv[argv.index("-f") + 1] if "-f" in argv[:-1] else None
+    cmd = bwrap_args(cfg, os.getcwd(), os.path.abspath(conn) if conn else None) + [sys.executable, "-m", "autograder.kernel", *argv]
     os.execv(cmd[0] if os.path.isabs(cmd[0]) else shutil.which(cmd[0]), cmd)
 
 

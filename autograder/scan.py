@@ -169,6 +169,10 @@ def scan_source(source: str, cell: str = "cell") -> list[Flag]:
     return sorted(set(flags + v.flags))
 
 
+def normalise_source(source: str) -> str:
+    return "\n".join(line.rstrip() for line in source.strip().splitlines())
+
+
 def _meta(cell) -> dict:
     return cell.get("metadata", {}).get("nbgrader", {}) or {}
 
@@ -188,8 +192,6 @@ def scan_notebook(submitted: Path, release: Path | None = None) -> list[Flag]:
         rel = nbformat.read(str(release), as_version=4)
         locked = {_meta(c)["grade_id"]: c.source for c in rel.cells
                   if _meta(c).get("locked") and _meta(c).get("grade_id")}
-    from autograder.guard import normalise_source
-
     flags = []
     seen = set()
     for i, cell in enumerate(nb.cells, 1):
