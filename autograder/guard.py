@@ -7,12 +7,14 @@ every call, and records a *violation* when student code
   package, torch's or scipy's convolutions...), whatever name it was called through, or switches
   the watching off (``sys.setprofile``, ``sys.settrace``, ``threading.setprofile``...); the call
   raises :class:`convkit.grading.ForbiddenCallError` where it is made;
-* changes how later cells are turned into code (IPython input transformers, AST transformers,
-  ``transform_cell``, ``run_cell``...): the guard restores IPython's own processing, so a
-  transformer that strips ``assert`` lines never runs on a test cell;
-* rebinds a name an instructor cell defined (``check_array``, ``np``...) or replaces an attribute
-  of ``numpy``, ``math``, ``builtins`` or ``convkit.grading``: restored before the next
-  instructor cell runs.
+* changes how cells are turned into code (IPython input or AST transformers, ``transform_cell``,
+  ``run_cell``..., the cell callbacks): the guard restores IPython's own processing, and a cell
+  whose code was altered anyway runs as IPython itself would have compiled it, so a transformer
+  that strips ``assert`` lines never reaches a test cell;
+* replaces an attribute of ``numpy``, ``math``, ``convkit.grading`` or a checking built-in
+  (``isinstance``...), or the code of a grading helper: put back at once;
+* rebinds a name that an instructor cell defined and the next instructor cell uses
+  (``check_array``, ``np``...): put back before that cell runs.
 
 Which cell is whose: the grader passes the SHA-256 of every instructor cell (the locked cells as
 the gradebook restores them, hidden tests included, and the untouched free cells of the release);
@@ -21,20 +23,20 @@ each cell under a file name derived from its source, so every frame on the stack
 back to an instructor cell, a student cell, or a library. A forbidden call is blamed on the
 student when, walking up the stack from the call, a student frame comes before any instructor
 frame: a test cell calling the reference is fine, the student's function doing it is not.
+Importing a module is not a call (the scan of the submitted code reports forbidden imports).
 
-The grader (``autograder.execute.GuardedExecute``) fetches the violations after every cell with a
-silent request carrying a secret token, turns them into an error output of that cell (so a graded
-cell scores 0) and records them for the instructor. Everything here runs inside the student's
-process, so a determined student can still fight it; that is why the submitted code is also
-scanned before it runs (``autograder.scan``) and the kernel runs in a sandbox
-(``autograder.sandbox``).
+The grader fetches the violations after every cell (:func:`report`, a silent request that
+carries a secret token), turns them into an error output of that cell, so a graded cell scores 0,
+and lists them for the instructor. Everything here runs inside the student's process, so a
+determined student can still fight it; that is why the submitted code is also scanned before it
+runs (``autograder.scan``) and the kernel runs in a sandbox (``autograder.sandbox``).
 """
 
 from __future__ import annotations
 
+import ast
 import builtins
 import hashlib
-import math
 import os
 import sys
 import threading
@@ -45,24 +47,43 @@ from convkit.grading import ForbiddenCallError, ForbiddenPolicy
 __all__ = ["Guard", "install", "report", "source_hash"]
 
 _GUARD: "Guard | None" = None
+_MISSING = object()
 
-#: IPython shell attributes whose instance-level replacement changes how cells run.
+#: IPython shell attributes whose replacement changes how cells run.
 _SHELL_METHODS = ("transform_cell", "transform_ast", "run_cell", "run_cell_async", "_run_cell", "run_code",
-                  "run_ast_nodes", "showtraceback", "user_expressions", "ex", "ev")
+                  "run_ast_nodes", "should_run_async", "showtraceback", "user_expressions", "ex", "ev")
+
+#: builtins whose replacement would fool a test (IPython itself adds and removes others).
+_PROTECTED_BUILTINS = frozenset({
+    "isinstance", "issubclass", "type", "float", "int", "bool", "tuple", "list", "dict", "set", "len", "abs",
+    "all", "any", "min", "max", "sum", "round", "range", "zip", "enumerate", "sorted", "print", "repr", "str",
+    "getattr", "hasattr", "setattr", "callable", "iter", "next", "object", "__import__", "AssertionError",
+    "Exception", "BaseException", "TypeError", "ValueError", "NotImplementedError",
+})
+
+_IMPORT_MACHINERY = ("<frozen importlib._bootstrap>", "<frozen importlib._bootstrap_external>")
 
 
 def source_hash(source: str) -> str:
-    """SHA-256 of a cell's source, as the grader and the guard both compute it."""
+    """SHA-256 (hex) of a cell's source, as the grader and the guard both compute it."""
     return hashlib.sha256(source.encode("utf-8")).hexdigest()
+
+
+def _names_loaded(source: str) -> frozenset:
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return frozenset()
+    return frozenset(n.id for n in ast.walk(tree) if isinstance(n, ast.Name))
 
 
 class Guard:
     """Kernel-side watch over one notebook run (see the module docstring)."""
 
-    def __init__(self, shell, *, trusted: set[str], policy: ForbiddenPolicy, token: str,
+    def __init__(self, shell, *, trusted, policy: ForbiddenPolicy, token: str,
                  protected_modules=("numpy", "math", "builtins", "convkit.grading")):
         self.shell = shell
-        self.trusted = set(trusted)
+        self.trusted = frozenset(trusted)
         self.policy = policy
         self.token = token
         self.violations: list[dict] = []
@@ -73,21 +94,23 @@ class Guard:
         self._current_is_instructor = False
         self._ns_before: dict | None = None
         self._protected_names: dict[str, object] = {}
+        self._names_used: dict[str, frozenset] = {}
+        self._pending: list[str] = []
+        self._replacement = None
         self._protected_modules = {}
         for name in protected_modules:
-            module = sys.modules.get(name)
-            if module is None:
-                try:
-                    module = __import__(name, fromlist=["_"])
-                except ImportError:
-                    continue
-            self._protected_modules[name] = (module, dict(vars(module)))
-        self._protected_code = {}
+            module = sys.modules.get(name) or __import__(name, fromlist=["_"])
+            saved = dict(vars(module))
+            if module is builtins:
+                saved = {k: v for k, v in saved.items() if k in _PROTECTED_BUILTINS}
+            self._protected_modules[name] = (module, saved)
         import convkit.grading as grading
 
-        for value in vars(grading).values():
-            if isinstance(value, types.FunctionType):
-                self._protected_code[value] = (value.__code__, value.__defaults__, value.__kwdefaults__)
+        self._protected_code = {
+            f: (f.__code__, f.__defaults__, f.__kwdefaults__)
+            for f in vars(grading).values()
+            if isinstance(f, types.FunctionType)
+        }
         self._snapshot_shell()
 
     # ---------------------------------------------------------------- classification
@@ -106,7 +129,9 @@ class Guard:
     def _kind(self, filename: str) -> str:
         kind = self._kinds.get(filename)
         if kind is None:
-            if filename.startswith("<frozen ") or os.path.realpath(filename).startswith(self._library_roots):
+            if filename in _IMPORT_MACHINERY:
+                kind = "import"
+            elif filename.startswith("<frozen ") or os.path.realpath(filename).startswith(self._library_roots):
                 kind = "library"
             else:
                 kind = "student"  # unknown files and <string>: code the student wrote or generated
@@ -120,7 +145,7 @@ class Guard:
             kind = self._kind(f.f_code.co_filename)
             if kind == "student":
                 return f
-            if kind == "instructor":
+            if kind == "instructor" or kind == "import":
                 return None
             f = f.f_back
         return None
@@ -131,23 +156,27 @@ class Guard:
             name = self.policy.python_function(frame)
             if name is None:
                 return
-            culprit = self._blame(frame.f_back)
+            caller = frame.f_back
         elif event == "c_call":
             name = self.policy.builtin_name(arg)
             if name is None:
                 return
-            culprit = self._blame(frame)
+            caller = frame
         else:
             return
+        tampering = self.policy.is_tampering(name)
+        if tampering and caller is not None and caller.f_globals.get("__name__") == __name__:
+            return  # the guard re-arming itself
+        culprit = self._blame(caller)
         if culprit is None:
             return
         where = f"{culprit.f_code.co_name} (line {culprit.f_lineno})"
-        if self.policy.is_tampering(name):
-            message = f"student code in {where} called {name}, which would switch off the check for forbidden calls"
+        if tampering:
             kind = "tampering"
+            message = f"student code in {where} called {name}, which would switch off the check for forbidden calls"
         else:
-            message = f"student code in {where} called {name}, which this exercise forbids"
             kind = "forbidden-call"
+            message = f"student code in {where} called {name}, which this exercise forbids"
         self._record(kind, message)
         raise ForbiddenCallError(message)
 
@@ -158,19 +187,20 @@ class Guard:
     # ---------------------------------------------------------------- cell events
     def _record(self, kind: str, message: str) -> None:
         entry = {"kind": kind, "message": message, "cell": self._current_cell}
-        if entry not in self.violations:
+        if entry not in self.violations[self._reported:]:
             self.violations.append(entry)
 
     def pre_run_cell(self, info) -> None:
         raw = info.raw_cell
-        instructor = source_hash(raw) in self.trusted
+        digest = source_hash(raw)
+        instructor = digest in self.trusted
         filename = self.shell.compile.get_code_name(raw, info.transformed_cell, self.shell.execution_count)
         self._kinds[filename] = "instructor" if instructor else "student"
-        self._current_cell = source_hash(raw)[:16]
+        self._current_cell = digest[:16]
         self._current_is_instructor = instructor
-        self._check_shell(info)
+        self._check_integrity(info)
         if instructor:
-            self._check_protected()
+            self._restore_names_used_by(raw, digest)
             self._ns_before = dict(self.shell.user_ns)
         else:
             self._ns_before = None
@@ -183,6 +213,7 @@ class Guard:
                 if before.get(name, _MISSING) is not value and _is_definition(value):
                     self._protected_names[name] = value
         self._ns_before = None
+        self._replacement = None
         self.arm()
 
     # ---------------------------------------------------------------- integrity checks
@@ -190,24 +221,32 @@ class Guard:
         shell = self.shell
         cls = type(shell)
         self._class_methods = {name: getattr(cls, name, None) for name in _SHELL_METHODS}
-        self._instance_attrs = {name: vars(shell).get(name, _MISSING) for name in _SHELL_METHODS}
         itm = shell.input_transformer_manager
         self._itm = itm
-        self._itm_lists = {name: list(getattr(itm, name)) for name in ("cleanup_transforms", "line_transforms", "token_transformers")
+        self._itm_lists = {name: list(getattr(itm, name))
+                           for name in ("cleanup_transforms", "line_transforms", "token_transformers")
                            if hasattr(itm, name)}
         self._post = list(shell.input_transformers_post)
         self._ast = list(shell.ast_transformers)
-        self._events = {name: list(callbacks) for name, callbacks in shell.events.callbacks.items()}
-        original = cls.transform_cell
+        original_transform_cell = cls.transform_cell
+        original_transform_ast = cls.transform_ast
 
-        def transform_cell(raw_cell, _original=original, _guard=self):
-            _guard._restore_transformers()
-            return _original(shell, raw_cell)
+        def transform_cell(raw_cell, _guard=self):
+            _guard._pending.extend(_guard._restore_transformers())
+            return original_transform_cell(shell, raw_cell)
 
-        self._transform = transform_cell
+        def transform_ast(node, _guard=self):
+            replacement, _guard._replacement = _guard._replacement, None
+            return original_transform_ast(shell, replacement if replacement is not None else node)
+
+        self._instance_attrs = {name: vars(shell).get(name, _MISSING) for name in _SHELL_METHODS}
+        self._instance_attrs["transform_cell"] = transform_cell
+        self._instance_attrs["transform_ast"] = transform_ast
         shell.transform_cell = transform_cell
+        shell.transform_ast = transform_ast
+        self._events = {name: list(callbacks) for name, callbacks in shell.events.callbacks.items()}
 
-    def _restore_transformers(self) -> bool:
+    def _restore_transformers(self) -> list[str]:
         shell, changed = self.shell, []
         if shell.input_transformer_manager is not self._itm:
             shell.input_transformer_manager = self._itm
@@ -223,50 +262,34 @@ class Guard:
         if list(shell.ast_transformers) != self._ast:
             shell.ast_transformers = list(self._ast)
             changed.append("ast_transformers")
-        if changed:
-            self._tampered.extend(changed)
-        return bool(changed)
+        return changed
 
-    _tampered: list
-
-    def _check_shell(self, info) -> None:
-        shell, changed = self.shell, []
-        self._tampered = []
-        self._restore_transformers()
-        changed += self._tampered
-        cls = type(shell)
+    def _restore_shell_methods(self) -> list[str]:
+        shell, cls, changed = self.shell, type(self.shell), []
         for name in _SHELL_METHODS:
             if getattr(cls, name, None) is not self._class_methods[name]:
                 setattr(cls, name, self._class_methods[name])
                 changed.append(f"{cls.__name__}.{name}")
-            expected = self._transform if name == "transform_cell" else self._instance_attrs[name]
-            current = vars(shell).get(name, _MISSING)
-            if current is not expected:
+            expected = self._instance_attrs[name]
+            if vars(shell).get(name, _MISSING) is not expected:
                 if expected is _MISSING:
                     del shell.__dict__[name]
                 else:
                     shell.__dict__[name] = expected
                 changed.append(f"shell.{name}")
-        for name, callbacks in shell.events.callbacks.items():
+        return changed
+
+    def _restore_events(self) -> list[str]:
+        changed = []
+        for name, callbacks in self.shell.events.callbacks.items():
             saved = self._events.get(name, [])
             if callbacks != saved:
                 callbacks[:] = saved
                 changed.append(f"events[{name!r}]")
-        # the cell about to run must be exactly what IPython itself makes of its source
-        if info.transformed_cell is not None:
-            expected_code = self._class_methods["transform_cell"](shell, info.raw_cell)
-            if info.transformed_cell != expected_code:
-                changed.append("the code of this cell (changed by an input transformer)")
-        if changed:
-            self._record("ipython-tampering",
-                         "student code changed how cells run (" + ", ".join(sorted(set(changed))) + "); restored")
+        return changed
 
-    def _check_protected(self) -> None:
-        ns, changed = self.shell.user_ns, []
-        for name, value in self._protected_names.items():
-            if ns.get(name, _MISSING) is not value:
-                ns[name] = value
-                changed.append(name)
+    def _restore_modules(self) -> list[str]:
+        changed = []
         for module_name, (module, saved) in self._protected_modules.items():
             current = vars(module)
             for key, value in saved.items():
@@ -276,36 +299,70 @@ class Guard:
         for func, (code, defaults, kwdefaults) in self._protected_code.items():
             if func.__code__ is not code or func.__defaults__ is not defaults or func.__kwdefaults__ is not kwdefaults:
                 func.__code__, func.__defaults__, func.__kwdefaults__ = code, defaults, kwdefaults
-                changed.append(f"{func.__module__}.{func.__qualname__}")
-        if changed:
-            self._record("rebinding", "student code replaced " + ", ".join(sorted(set(changed)))
+                changed.append(f"the code of {func.__module__}.{func.__qualname__}")
+        return changed
+
+    def _check_integrity(self, info=None) -> None:
+        """Put back everything the student may have changed; record what was changed."""
+        pending, self._pending = self._pending, []
+        ipython = pending + self._restore_transformers() + self._restore_shell_methods() + self._restore_events()
+        if info is not None and info.transformed_cell is not None:
+            # the code about to run must be what IPython itself makes of the cell's source
+            expected = self._class_methods["transform_cell"](self.shell, info.raw_cell)
+            if info.transformed_cell != expected:
+                ipython.append("the code of this cell (changed by an input transformer)")
+                try:
+                    self._replacement = self.shell.compile.ast_parse(expected)
+                except SyntaxError:
+                    self._replacement = ast.parse("raise SyntaxError('cell could not be restored')")
+        if ipython:
+            self._record("ipython-tampering",
+                         "student code changed how cells run (" + ", ".join(sorted(set(ipython))) + "); restored")
+        modules = self._restore_modules()
+        if modules:
+            self._record("rebinding", "student code replaced " + ", ".join(sorted(set(modules)))
                          + ", which the tests rely on; restored")
+
+    def _restore_names_used_by(self, raw: str, digest: str) -> None:
+        used = self._names_used.get(digest)
+        if used is None:
+            used = self._names_used[digest] = _names_loaded(self._class_methods["transform_cell"](self.shell, raw))
+        ns, changed = self.shell.user_ns, []
+        for name in used:
+            value = self._protected_names.get(name, _MISSING)
+            if value is not _MISSING and ns.get(name, _MISSING) is not value:
+                ns[name] = value
+                changed.append(name)
+        if changed:
+            self._record("rebinding", "student code rebound " + ", ".join(sorted(changed))
+                         + ", defined by the notebook and used by this test; restored")
 
     # ---------------------------------------------------------------- report
     def report(self, token: str) -> dict:
-        """Violations since the last report (the token proves the caller is the grader)."""
+        """Violations since the last report (the token proves that the grader asks)."""
         if token != self.token:
             return {"token": None, "violations": []}
+        self._check_integrity()
         new = self.violations[self._reported:]
         self._reported = len(self.violations)
-        healthy = sys.getprofile() in (self.hook, None) or self._current_is_instructor
-        return {"token": self.token, "violations": new, "hook": bool(healthy)}
-
-
-_MISSING = object()
+        return {"token": self.token, "violations": new}
 
 
 def _is_definition(value) -> bool:
-    return isinstance(value, (types.ModuleType, types.FunctionType, types.BuiltinFunctionType, type)) or (
-        callable(value) and not hasattr(value, "shape"))
+    return isinstance(value, (types.ModuleType, types.FunctionType, types.BuiltinFunctionType, type))
 
 
-def install(config: dict) -> str:
-    """Install the guard in the running IPython kernel. ``config`` holds ``trusted`` (hashes of
-    the instructor's cells), ``forbidden``/``allow`` (a :class:`ForbiddenPolicy`) and ``token``."""
+def install(config: dict | str) -> str:
+    """Install the guard in the running IPython kernel. ``config`` (a dict or its JSON) holds
+    ``trusted`` (hashes of the instructor's cells, :func:`source_hash`), ``forbidden``/``allow``
+    (a :class:`~convkit.grading.ForbiddenPolicy`) and ``token`` (the secret :func:`report` asks for)."""
     global _GUARD
     from IPython import get_ipython
 
+    if isinstance(config, str):
+        import json
+
+        config = json.loads(config)
     shell = get_ipython()
     if shell is None:
         raise RuntimeError("autograder.guard.install must run inside an IPython kernel")
@@ -314,10 +371,10 @@ def install(config: dict) -> str:
     # a module file dropped next to the notebook must not shadow numpy, convkit...
     cwd = os.path.realpath(os.getcwd())
     sys.path[:] = [p for p in sys.path if p not in ("", ".") and os.path.realpath(p) != cwd]
-    for name in ("numpy", "convkit", "convkit.grading", "math"):
+    for name in ("numpy", "math", "convkit", "convkit.grading"):
         __import__(name)
     policy = ForbiddenPolicy(config.get("forbidden", ()), config.get("allow", ("convkit.grading",)))
-    guard = Guard(shell, trusted=set(config["trusted"]), policy=policy, token=config["token"])
+    guard = Guard(shell, trusted=config["trusted"], policy=policy, token=config["token"])
     shell.events.register("pre_run_cell", guard.pre_run_cell)
     shell.events.register("post_run_cell", guard.post_run_cell)
     guard._events = {name: list(callbacks) for name, callbacks in shell.events.callbacks.items()}

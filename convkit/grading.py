@@ -175,6 +175,19 @@ ALWAYS_ALLOWED = ("convkit.grading",)
 TAMPERING = ("sys.setprofile", "sys.settrace", "threading.setprofile", "threading.settrace")
 
 
+_CO_OPTIMIZED = 0x0001  # inspect.CO_OPTIMIZED: set for functions, not for module or class bodies
+_IMPORT_MACHINERY = ("<frozen importlib._bootstrap>", "<frozen importlib._bootstrap_external>")
+
+
+def _inside_import(frame) -> bool:
+    """Whether ``frame`` runs as part of an ``import`` (module code calling helpers at import time)."""
+    while frame is not None:
+        if frame.f_code.co_filename in _IMPORT_MACHINERY:
+            return True
+        frame = frame.f_back
+    return False
+
+
 class ForbiddenCallError(AssertionError):
     """A student's function called an implementation the exercise forbids.
 
@@ -254,6 +267,10 @@ class ForbiddenPolicy:
             return self._code_cache[code]
         except KeyError:
             pass
+        if not code.co_flags & _CO_OPTIMIZED:
+            # a module or class body running: an import, not a call
+            self._code_cache[code] = None
+            return None
         module = module if isinstance(module, str) else ""
         qualname = getattr(code, "co_qualname", code.co_name)
         full = f"{module}.{qualname}"
@@ -300,7 +317,8 @@ def call_student(fn, *args, forbidden=DEFAULT_FORBIDDEN, allow=ALWAYS_ALLOWED, *
     A profiler hook watches every Python and built-in call made while ``fn`` runs (in this thread
     and in threads it starts), so the reference is caught whatever name it is reached through.
     The first forbidden call raises :class:`ForbiddenCallError` at the call site; if the student's
-    code catches it, the error is raised again when ``fn`` returns.
+    code catches it, the error is raised again when ``fn`` returns. Importing a module is not a
+    call: functions that run while a module is being imported are not counted.
 
     Args:
         fn: the student's function.
@@ -346,7 +364,7 @@ def call_student(fn, *args, forbidden=DEFAULT_FORBIDDEN, allow=ALWAYS_ALLOWED, *
                 return  # call_student switching its own hook off
         else:
             return
-        if name is not None:
+        if name is not None and not _inside_import(frame):
             hits.append(name)
             raise ForbiddenCallError(_forbidden_message(fn_name, name, policy))
 

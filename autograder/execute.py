@@ -1,0 +1,135 @@
+"""nbgrader's Execute preprocessor with the guard's report after every cell.
+
+:class:`GuardedExecute` runs the notebook exactly like ``nbgrader.preprocessors.Execute``; when
+the grading kernel has the guard installed (``autograder.kernel`` reads the settings from the
+``AUTOGRADER_GUARD`` environment variable, which also holds the secret token), it asks the kernel
+after every code cell for the violations recorded while that cell ran
+(:func:`autograder.guard.report`, a silent request that leaves no trace in the notebook) and
+
+* appends each violation to the cell's outputs as an error (``GuardViolation: <message>``), so a
+  graded test cell scores 0 by nbgrader's own rule (a cell with an error output earns nothing)
+  and the student sees why;
+* stores every violation in the autograded notebook's metadata,
+  ``nb.metadata["autograder"] = {"guard": ..., "violations": [...]}``, where the class command
+  reads them. ``"guard"`` is ``"on"`` when every report came back with the token, ``"lost"``
+  when a report did not (the kernel died, or student code answered in the guard's place), and
+  ``"off"`` when no guard was configured.
+
+Use :func:`autograde_preprocessors` for ``c.Autograde.autograde_preprocessors``.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import os
+
+from nbclient.util import run_sync
+from nbformat.v4 import new_output
+from nbgrader.preprocessors import Execute
+from traitlets import Bool, Integer
+
+__all__ = ["GuardedExecute", "autograde_preprocessors", "GUARD_ENV"]
+
+GUARD_ENV = "AUTOGRADER_GUARD"
+
+
+class GuardedExecute(Execute):
+    """Execute, then collect the guard's violations cell by cell (see the module docstring)."""
+
+    report_timeout = Integer(30, help="seconds to wait for the guard's report after a cell").tag(config=True)
+    install_guard = Bool(True, help=(
+        "install the guard after the kernel starts when the kernel did not (autograder.kernel installs it "
+        "at start-up; a plain python3 kernel gets it from here)")).tag(config=True)
+
+    def preprocess(self, nb, resources=None, km=None):
+        raw = os.environ.get(GUARD_ENV)
+        self._config = json.loads(raw) if raw else None
+        self._token = self._config.get("token") if self._config else None
+        self._guard_state = "on" if self._token else "off"
+        self._violations: list[dict] = []
+        try:
+            nb, resources = super().preprocess(nb, resources, km)
+        finally:
+            nb.metadata["autograder"] = {"guard": self._guard_state, "violations": self._violations}
+        return nb, resources
+
+    async def async_start_new_kernel_client(self):
+        kc = await super().async_start_new_kernel_client()
+        if self._token and self.install_guard:
+            report = await self._async_fetch_report()
+            if report is None or report.get("token") != self._token:
+                code = f"__import__('autograder.guard', fromlist=['install']).install({json.dumps(self._config)!r})"
+                msg_id = self.kc.execute(code, silent=True, store_history=False, stop_on_error=False)
+                reply = await self.async_wait_for_reply(msg_id)
+                if not reply or reply["content"].get("status") != "ok":
+                    why = reply["content"].get("evalue") if reply else "no reply"
+                    raise RuntimeError(f"could not install the guard in the grading kernel: {why}")
+        return kc
+
+    start_new_kernel_client = run_sync(async_start_new_kernel_client)
+
+    def preprocess_cell(self, cell, resources, index):
+        cell, resources = super().preprocess_cell(cell, resources, index)
+        if self._token and cell.cell_type == "code" and cell.source.strip():
+            self._collect(cell, index)
+        return cell, resources
+
+    def _collect(self, cell, index) -> None:
+        report = self._fetch_report()
+        if report is None or report.get("token") != self._token:
+            if self._guard_state == "on":
+                self._guard_state = "lost"
+                message = "the grader lost contact with the guard in the kernel after this cell"
+                self._add(cell, index, "guard-lost", message)
+            return
+        for violation in report.get("violations", []):
+            self._add(cell, index, str(violation.get("kind", "violation")), str(violation.get("message", "")))
+
+    def _add(self, cell, index, kind: str, message: str) -> None:
+        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+        self._violations.append({"cell_index": index, "grade_id": grade_id, "kind": kind, "message": message})
+        cell.outputs.append(new_output("error", ename="GuardViolation", evalue=message,
+                                       traceback=[f"GuardViolation: {message}"]))
+        self.log.warning("guard: %s in cell %s (%s): %s", kind, index, grade_id or "no grade id", message)
+
+    async def _async_fetch_report(self) -> dict | None:
+        expr = f"__import__('autograder.guard', fromlist=['report']).report({self._token!r})"
+        try:
+            msg_id = self.kc.execute("", silent=True, store_history=False, user_expressions={"r": expr},
+                                     stop_on_error=False)
+            saved, self.timeout = self.timeout, self.report_timeout
+            try:
+                reply = await self.async_wait_for_reply(msg_id)
+            finally:
+                self.timeout = saved
+        except Exception as err:  # a dead kernel is nbgrader's to report; here it only means no report
+            self.log.warning("guard report failed: %s", err)
+            return None
+        if not reply or reply["content"].get("status") != "ok":
+            return None
+        value = reply["content"].get("user_expressions", {}).get("r", {})
+        if value.get("status") != "ok":
+            return None
+        try:
+            result = ast.literal_eval(value["data"]["text/plain"])
+        except (KeyError, ValueError, SyntaxError):
+            return None
+        return result if isinstance(result, dict) else None
+
+    _fetch_report = run_sync(_async_fetch_report)
+
+
+def autograde_preprocessors(extra_after_execute=()):
+    """nbgrader's default autograde pipeline with :class:`GuardedExecute` in place of Execute,
+    and ``extra_after_execute`` (preprocessor classes) right after it."""
+    from nbgrader.converters import Autograde
+
+    out = []
+    for pp in Autograde.class_traits()["autograde_preprocessors"].default():
+        if pp is Execute:
+            out.append(GuardedExecute)
+            out.extend(extra_after_execute)
+        else:
+            out.append(pp)
+    return out
