@@ -69,9 +69,6 @@ bench: $(STAMP)  ## print convkit-vs-PyTorch ratios
 clean:  ## remove the build and nbgrader's scratch folders (keeps .venv)
 	rm -rf _build book/_static/mathjax submitted autograded feedback gradebook.db
 
-grade: $(STAMP)  ## grade submitted/*/A/ : autograde, feedback, grades.csv (A=<assignment>)
+grade: $(STAMP)  ## grade submitted/*/A/ in a sandbox: status CSV, summary, feedback (A=<assignment>)
 	@test -n "$(filter command line,$(origin A))" || { echo "usage: make grade A=<assignment>" >&2; exit 2; }
-	nbgrader generate_assignment $(A) --force
-	nbgrader autograde $(A)
-	nbgrader generate_feedback $(A) --force
-	nbgrader export --to grades.csv
+	$(BIN)/python -m autograder grade $(A) $(GRADE_FLAGS)

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from nbconvert.preprocessors import Preprocessor
-from traitlets import Integer
+from traitlets import Bool, Integer
 
 
 class ClipOutput(Preprocessor):
     """Cut every text output to ``max_chars`` characters (nbgrader's LimitOutput counts lines only,
     so one 20 MB line would otherwise go into the graded notebook, the gradebook and feedback)."""
 
+    enabled = Bool(True).tag(config=True)  # nbconvert preprocessors are off unless enabled
     max_chars = Integer(20_000, help="characters kept per output text").tag(config=True)
 
     def _clip(self, text):

@@ -161,7 +161,7 @@ def test_cheat_scores_zero_on_its_function(graded, student):
     ("torch-alias", "imports torch"), ("scipy-alias", "imports from scipy.signal"),
     ("always-equal", "defines __eq__"), ("input-transformer", "input transformer"),
     ("read-solutions", "outside the submission folder"), ("read-gradebook", "imports sqlite3"),
-    ("write-outside", "outside the submission folder"),
+    ("write-outside", "opens a file"),
 ])
 def test_cheat_flagged_with_reason(graded, student, reason):
     course, proc, rows, _ = graded
