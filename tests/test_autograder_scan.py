@@ -1,0 +1,80 @@
+"""The pre-execution scan (autograder.scan): each forbidden construct is flagged with its reason,
+honest numpy answers are not, and edited/deleted locked cells are reported."""
+
+from __future__ import annotations
+
+import nbformat
+import pytest
+
+from autograder.scan import scan_notebook, scan_source
+
+
+@pytest.mark.parametrize("source,reason", [
+    ("import convkit", "imports convkit"),
+    ("from convkit.conv import corr2d", "imports from convkit.conv"),
+    ("import torch.nn.functional as F", "imports torch.nn.functional"),
+    ("from scipy import ndimage\nfrom scipy.signal import convolve2d", "imports from scipy.signal"),
+    ("get_ipython().input_transformers_post.append(f)", "installs an IPython input transformer"),
+    ("ip = get_ipython()", "uses get_ipython()"),
+    ("import sys\nsys.setprofile(None)", "replaces the profiler hook"),
+    ("import threading\nthreading.settrace(f)", "installs a trace function"),
+    ("exec('x = 1')", "runs code from a string (exec)"),
+    ("eval('1')", "(eval)"),
+    ("__import__('con' + 'vkit')", "imports dynamically"),
+    ("import importlib", "imports importlib"),
+    ("open('/work/main/solutions/a.ipynb')", "opens a file outside the submission folder"),
+    ("open('../gradebook.db')", "outside the submission folder"),
+    ("open(path)", "computed at run time"),
+    ("import os\nos.system('ls')", "os.system"),
+    ("import subprocess", "imports subprocess"),
+    ("import sqlite3", "imports sqlite3"),
+    ("class A:\n    def __eq__(self, other):\n        return True", "defines __eq__"),
+    ("!cat /etc/passwd", "IPython magic or shell command"),
+    ("def f(:\n  pass", "does not parse"),
+])
+def test_flags_with_reason(source, reason):
+    flags = scan_source(source, "answer")
+    assert any(reason in f.reason for f in flags), flags
+    assert all(f.cell == "answer" for f in flags)
+
+
+@pytest.mark.parametrize("source", [
+    "import numpy as np\nfrom convkit.grading import check_array\n"
+    "def corr2d(x, k):\n    x = np.asarray(x, float)\n    return np.lib.stride_tricks.sliding_window_view(x, k.shape).sum()",
+    "def relu(x):\n    return np.maximum(x, 0)",
+    "with open('notes.txt', 'w') as f:\n    f.write('ok')",
+])
+def test_honest_code_not_flagged(source):
+    assert scan_source(source) == []
+
+
+def _nb(*cells):
+    return nbformat.v4.new_notebook(cells=list(cells))
+
+
+def _cell(src, gid=None, locked=False):
+    meta = {"nbgrader": {"grade_id": gid, "locked": locked, "grade": locked, "solution": not locked,
+                         "schema_version": 3}} if gid else {}
+    return nbformat.v4.new_code_cell(src, metadata=meta)
+
+
+def test_edited_and_deleted_locked_cells(tmp_path):
+    release = tmp_path / "release.ipynb"
+    nbformat.write(_nb(_cell("x = 1", "ans"), _cell("assert x == 1", "test_a", True),
+                       _cell("import convkit\nassert x", "test_b", True)), release)
+    sub = tmp_path / "sub.ipynb"
+    nbformat.write(_nb(_cell("x = 1", "ans"), _cell("pass", "test_a", True)), sub)
+    flags = [str(f) for f in scan_notebook(sub, release)]
+    assert "test_a: edited a locked cell (restored from the gradebook for grading)" in flags
+    assert "test_b: deleted a locked cell (restored from the gradebook for grading)" in flags
+    # an unchanged locked cell is not scanned, even if it imports convkit (instructor code)
+    nbformat.write(_nb(_cell("x = 1", "ans"), _cell("assert x == 1", "test_a", True),
+                       _cell("import convkit\nassert x", "test_b", True)), sub)
+    assert scan_notebook(sub, release) == []
+
+
+def test_invalid_notebook_raises(tmp_path):
+    bad = tmp_path / "bad.ipynb"
+    bad.write_text("{not json")
+    with pytest.raises(Exception):
+        scan_notebook(bad)
