@@ -207,6 +207,8 @@ class Guard:
         self.arm()
 
     def post_run_cell(self, result) -> None:
+        if self._current_is_instructor:
+            self._restore_events(accept_all=True)  # what an instructor cell registers is legitimate
         if self._current_is_instructor and self._ns_before is not None:
             before = self._ns_before
             for name, value in self.shell.user_ns.items():
@@ -279,13 +281,29 @@ class Guard:
                 changed.append(f"shell.{name}")
         return changed
 
-    def _restore_events(self) -> list[str]:
+    def _callable_kind(self, func) -> str:
+        func = getattr(func, "__func__", func)
+        code = getattr(func, "__code__", None) or getattr(getattr(type(func), "__call__", None), "__code__", None)
+        return self._kind(code.co_filename) if code is not None else "library"
+
+    def _restore_events(self, accept_all: bool = False) -> list[str]:
+        """Put back removed cell callbacks and drop ones added by student code. Callbacks that
+        libraries add (matplotlib's inline backend after ``import matplotlib.pyplot``) are kept."""
         changed = []
         for name, callbacks in self.shell.events.callbacks.items():
             saved = self._events.get(name, [])
-            if callbacks != saved:
-                callbacks[:] = saved
+            if callbacks == saved:
+                continue
+            if accept_all:
+                self._events[name] = list(callbacks)
+                continue
+            removed = [cb for cb in saved if cb not in callbacks]
+            added = [cb for cb in callbacks if cb not in saved]
+            foreign = [cb for cb in added if self._callable_kind(cb) != "library"]
+            if removed or foreign:
+                callbacks[:] = saved + [cb for cb in added if cb not in foreign]
                 changed.append(f"events[{name!r}]")
+            self._events[name] = list(callbacks)
         return changed
 
     def _restore_modules(self) -> list[str]:

@@ -318,3 +318,13 @@ def test_a_student_lambda_passed_to_an_instructor_cell_is_still_the_students(ker
     k.run("import scipy.ndimage as nd\ndef make():\n    return lambda x: nd.convolve(x, np.ones((2, 2)))")
     status, ename, evalue, violations = k.run(test)
     assert ename == "ForbiddenCallError" and "scipy.ndimage" in evalue
+
+
+def test_matplotlib_in_a_student_cell_is_not_tampering(kernel_factory):
+    """Importing pyplot makes the inline backend register a post_execute callback: a library's."""
+    k = kernel_factory([SETUP])
+    k.run(SETUP)
+    status, _, _, violations = k.run("%matplotlib inline\nimport matplotlib.pyplot as plt\nplt.plot([1, 2])\nplt.show()")
+    assert status == "ok" and violations == []
+    status, _, _, violations = k.run("get_ipython().events.register('post_execute', lambda: None)")
+    assert [v["kind"] for v in violations] == ["ipython-tampering"], "a callback from student code is not"
