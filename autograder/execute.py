@@ -11,9 +11,14 @@ after every code cell for the violations recorded while that cell ran
   and the student sees why;
 * stores every violation in the autograded notebook's metadata,
   ``nb.metadata["autograder"] = {"guard": ..., "violations": [...]}``, where the class command
-  reads them. ``"guard"`` is ``"on"`` when every report came back with the token, ``"lost"``
-  when a report did not (the kernel died, or student code answered in the guard's place), and
-  ``"off"`` when no guard was configured.
+  reads them. ``"guard"`` is ``"on"`` when every report came back signed with the token,
+  ``"lost"`` when one did not (the kernel stopped answering, or student code answered in the
+  guard's place), and ``"off"`` when no guard was configured.
+
+A violation is attributed to the cell that was running when the guard recorded it (the guard
+names the cell by a hash of its source), which is normally the cell just executed; after a cell
+that timed out, the report is skipped if the kernel does not answer, and what the guard recorded
+comes with a later report, still attributed to its own cell.
 
 Use :func:`autograde_preprocessors` for ``c.Autograde.autograde_preprocessors``.
 """
@@ -21,13 +26,17 @@ Use :func:`autograde_preprocessors` for ``c.Autograde.autograde_preprocessors``.
 from __future__ import annotations
 
 import ast
+import hmac
 import json
 import os
+import secrets
 
 from nbclient.util import run_sync
 from nbformat.v4 import new_output
 from nbgrader.preprocessors import Execute
 from traitlets import Bool, Integer
+
+from autograder.guard import sign, source_hash
 
 __all__ = ["GuardedExecute", "autograde_preprocessors", "GUARD_ENV"]
 
@@ -48,6 +57,7 @@ class GuardedExecute(Execute):
         self._token = self._config.get("token") if self._config else None
         self._guard_state = "on" if self._token else "off"
         self._violations: list[dict] = []
+        self._cells_by_hash: dict[str, tuple] = {}
         try:
             nb, resources = super().preprocess(nb, resources, km)
         finally:
@@ -58,7 +68,7 @@ class GuardedExecute(Execute):
         kc = await super().async_start_new_kernel_client()
         if self._token and self.install_guard:
             report = await self._async_fetch_report()
-            if report is None or report.get("token") != self._token:
+            if report is None:
                 code = f"__import__('autograder.guard', fromlist=['install']).install({json.dumps(self._config)!r})"
                 msg_id = self.kc.execute(code, silent=True, store_history=False, stop_on_error=False)
                 reply = await self.async_wait_for_reply(msg_id)
@@ -76,15 +86,19 @@ class GuardedExecute(Execute):
         return cell, resources
 
     def _collect(self, cell, index) -> None:
+        self._cells_by_hash[source_hash(cell.source)[:16]] = (cell, index)
         report = self._fetch_report()
-        if report is None or report.get("token") != self._token:
-            if self._guard_state == "on":
+        if report is None:
+            timed_out = any(o.get("ename") == "CellTimeoutError" for o in cell.get("outputs", []))
+            if not timed_out and self._guard_state == "on":
                 self._guard_state = "lost"
-                message = "the grader lost contact with the guard in the kernel after this cell"
-                self._add(cell, index, "guard-lost", message)
+                self._add(cell, index, "guard-lost",
+                          "the grader could not get a signed report from the guard after this cell "
+                          "(the kernel stopped answering, or code in the notebook answered in its place)")
             return
-        for violation in report.get("violations", []):
-            self._add(cell, index, str(violation.get("kind", "violation")), str(violation.get("message", "")))
+        for violation in report["violations"]:
+            target, where = self._cells_by_hash.get(str(violation.get("cell")), (cell, index))
+            self._add(target, where, str(violation.get("kind", "violation")), str(violation.get("message", "")))
 
     def _add(self, cell, index, kind: str, message: str) -> None:
         grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
@@ -94,7 +108,9 @@ class GuardedExecute(Execute):
         self.log.warning("guard: %s in cell %s (%s): %s", kind, index, grade_id or "no grade id", message)
 
     async def _async_fetch_report(self) -> dict | None:
-        expr = f"__import__('autograder.guard', fromlist=['report']).report({self._token!r})"
+        """The guard's report, or None when there is none or its signature does not check out."""
+        nonce = secrets.token_hex(16)
+        expr = f"__import__('autograder.guard', fromlist=['report']).report({nonce!r})"
         try:
             msg_id = self.kc.execute("", silent=True, store_history=False, user_expressions={"r": expr},
                                      stop_on_error=False)
@@ -115,7 +131,13 @@ class GuardedExecute(Execute):
             result = ast.literal_eval(value["data"]["text/plain"])
         except (KeyError, ValueError, SyntaxError):
             return None
-        return result if isinstance(result, dict) else None
+        if not isinstance(result, dict) or result.get("nonce") != nonce or not isinstance(result.get("mac"), str):
+            return None
+        violations = result.get("violations")
+        if not isinstance(violations, list) or not hmac.compare_digest(
+                result["mac"], sign(self._token, nonce, violations)):
+            return None
+        return result
 
     _fetch_report = run_sync(_async_fetch_report)
 

@@ -25,9 +25,11 @@ student when, walking up the stack from the call, a student frame comes before a
 frame: a test cell calling the reference is fine, the student's function doing it is not.
 Importing a module is not a call (the scan of the submitted code reports forbidden imports).
 
-The grader fetches the violations after every cell (:func:`report`, a silent request that
-carries a secret token), turns them into an error output of that cell, so a graded cell scores 0,
-and lists them for the instructor. Everything here runs inside the student's process, so a
+The grader fetches the violations after every cell (:func:`report`, a silent request with a fresh
+random nonce; the answer is signed with an HMAC keyed by the secret token the guard was installed
+with, so a stand-in ``report`` written by the student cannot simply echo "no violations"), turns
+them into an error output of that cell, so a graded cell scores 0, and lists them for the
+instructor. Everything here runs inside the student's process, so a
 determined student can still fight it; that is why the submitted code is also scanned before it
 runs (``autograder.scan``) and the kernel runs in a sandbox (``autograder.sandbox``).
 """
@@ -37,6 +39,8 @@ from __future__ import annotations
 import ast
 import builtins
 import hashlib
+import hmac
+import json
 import os
 import sys
 import threading
@@ -44,7 +48,7 @@ import types
 
 from convkit.grading import ForbiddenCallError, ForbiddenPolicy
 
-__all__ = ["Guard", "install", "report", "source_hash"]
+__all__ = ["Guard", "install", "report", "sign", "source_hash"]
 
 _GUARD: "Guard | None" = None
 _MISSING = object()
@@ -67,6 +71,12 @@ _IMPORT_MACHINERY = ("<frozen importlib._bootstrap>", "<frozen importlib._bootst
 def source_hash(source: str) -> str:
     """SHA-256 (hex) of a cell's source, as the grader and the guard both compute it."""
     return hashlib.sha256(source.encode("utf-8")).hexdigest()
+
+
+def sign(token: str, nonce: str, violations: list) -> str:
+    """HMAC-SHA256 of a report, keyed by the guard's secret token."""
+    message = nonce + "\n" + json.dumps(violations, sort_keys=True)
+    return hmac.new(token.encode("utf-8"), message.encode("utf-8"), hashlib.sha256).hexdigest()
 
 
 def _names_loaded(source: str) -> frozenset:
@@ -356,14 +366,17 @@ class Guard:
                          + ", defined by the notebook and used by this test; restored")
 
     # ---------------------------------------------------------------- report
-    def report(self, token: str) -> dict:
-        """Violations since the last report (the token proves that the grader asks)."""
-        if token != self.token:
-            return {"token": None, "violations": []}
+    def report(self, nonce: str) -> dict:
+        """Violations since the last report, signed (:func:`sign`) for the grader's ``nonce``."""
         self._check_integrity()
         new = self.violations[self._reported:]
         self._reported = len(self.violations)
-        return {"token": self.token, "violations": new}
+        nonce = str(nonce)
+        return {"nonce": nonce, "violations": new, "mac": sign(self.token, nonce, new)}
+
+    def protect(self, name: str, namespace) -> None:
+        """Also restore the attributes of ``namespace`` (a module or class) when they are replaced."""
+        self._protected_modules[name] = (namespace, dict(vars(namespace)))
 
 
 def _is_definition(value) -> bool:
@@ -397,12 +410,14 @@ def install(config: dict | str) -> str:
     shell.events.register("post_run_cell", guard.post_run_cell)
     guard._events = {name: list(callbacks) for name, callbacks in shell.events.callbacks.items()}
     _GUARD = guard
+    guard.protect(__name__, sys.modules[__name__])  # report, install, _GUARD...
+    guard.protect("autograder.guard.Guard", Guard)
     guard.arm()
     return "guard installed"
 
 
-def report(token: str) -> dict:
+def report(nonce: str) -> dict:
     """Called by the grader after each cell (a silent request); see :meth:`Guard.report`."""
     if _GUARD is None:
-        return {"token": None, "violations": []}
-    return _GUARD.report(token)
+        return {"nonce": str(nonce), "violations": [], "mac": None}
+    return _GUARD.report(nonce)

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from jupyter_client.manager import start_new_kernel
 
-from autograder.guard import source_hash
+from autograder.guard import sign, source_hash
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -76,21 +76,25 @@ class GuardedKernel:
             reply = self.kc.get_shell_msg(timeout=60)
         return reply["content"], outputs
 
-    def report(self, token=None):
-        expr = f"__import__('autograder.guard', fromlist=['report']).report({(token or self.token)!r})"
+    def report(self, nonce=None):
+        """The guard's report for a fresh nonce, with its signature checked."""
+        nonce = nonce or secrets.token_hex(8)
+        expr = f"__import__('autograder.guard', fromlist=['report']).report({nonce!r})"
         content, _ = self._execute("", silent=True, user_expressions={"r": expr})
         value = content["user_expressions"]["r"]
         assert value["status"] == "ok", value
         import ast
 
-        return ast.literal_eval(value["data"]["text/plain"])
+        result = ast.literal_eval(value["data"]["text/plain"])
+        result["signed"] = result["nonce"] == nonce and result["mac"] == sign(self.token, nonce, result["violations"])
+        return result
 
     def run(self, source):
         """Run one cell; return (status, error name or None, error value, new violations)."""
         content, outputs = self._execute(source)
         errors = [o for o in outputs if "ename" in o]
         report = self.report()
-        assert report["token"] == self.token
+        assert report["signed"], report
         ename = errors[-1]["ename"] if errors else None
         evalue = errors[-1]["evalue"] if errors else ""
         return content["status"], ename, evalue, report["violations"]
@@ -293,14 +297,30 @@ def test_removing_the_guard_callbacks_is_reported(kernel_factory):
     assert k.run(TEST)[1] == "ForbiddenCallError", "the callbacks were restored"
 
 
-def test_the_report_needs_the_token(kernel_factory):
+def test_a_report_is_given_once_and_signed(kernel_factory):
     k = kernel_factory([SETUP, TEST])
     k.run(SETUP)
-    k.run("import convkit\n_ = convkit.corr2d(np.ones((2, 2)), np.ones((1, 1)))")  # top level of a student cell
-    assert k.report("not-the-token") == {"token": None, "violations": []}
+    status, ename, _, violations = k.run("import convkit\n_ = convkit.corr2d(np.ones((2, 2)), np.ones((1, 1)))")
+    assert ename == "ForbiddenCallError" and len(violations) == 1, "a call at the top level of a student cell"
     report = k.report()
-    assert report["token"] == k.token
-    assert report["violations"] == [] , "the violation was already reported after that cell"
+    assert report["signed"] and report["violations"] == [], "each violation is reported once"
+
+
+def test_a_stand_in_report_from_the_student_is_not_signed_and_is_undone(kernel_factory):
+    k = kernel_factory([SETUP, TEST])
+    k.run(SETUP)
+    content, _ = k._execute(
+        "import autograder.guard as g\nimport convkit\n"
+        "g.report = lambda nonce: {'nonce': nonce, 'violations': [], 'mac': '0' * 64}\n"
+        "try:\n    convkit.corr2d(np.ones((2, 2)), np.ones((1, 1)))\nexcept BaseException:\n    pass")
+    assert content["status"] == "ok"
+    fake = k.report()
+    assert not fake["signed"], "the grader rejects it (GuardedExecute: guard 'lost')"
+    k._execute("pass")  # the next cell: the guard puts its report function back
+    real = k.report()
+    assert real["signed"]
+    kinds = [v["kind"] for v in real["violations"]]
+    assert "forbidden-call" in kinds and "rebinding" in kinds, real["violations"]
 
 
 def test_a_module_next_to_the_notebook_cannot_shadow_numpy_or_convkit(kernel_factory, tmp_path):
