@@ -187,9 +187,11 @@ def scan_notebook(submitted: Path, release: Path | None = None) -> list[Flag]:
 
     nb = nbformat.read(str(submitted), as_version=4)
     nbformat.validate(nb)
-    locked = {}
+    locked, unchanged = {}, set()
     if release is not None and Path(release).exists():
         rel = nbformat.read(str(release), as_version=4)
+        # any cell exactly as released (e.g. a free '%matplotlib inline' cell) is instructor code
+        unchanged = {normalise_source(c.source) for c in rel.cells if c.cell_type == "code"}
         locked = {_meta(c)["grade_id"]: c.source for c in rel.cells
                   if _meta(c).get("locked") and _meta(c).get("grade_id")}
     flags = []
@@ -202,7 +204,7 @@ def scan_notebook(submitted: Path, release: Path | None = None) -> list[Flag]:
             if normalise_source(cell.source) == normalise_source(locked[gid]):
                 continue
             flags.append(Flag(name, 0, "edited a locked cell (restored from the gradebook for grading)"))
-        if cell.cell_type != "code":
+        if cell.cell_type != "code" or normalise_source(cell.source) in unchanged:
             continue
         flags.extend(scan_source(cell.source, name))
     for gid in sorted(set(locked) - seen):

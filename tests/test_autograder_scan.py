@@ -78,3 +78,13 @@ def test_invalid_notebook_raises(tmp_path):
     bad.write_text("{not json")
     with pytest.raises(Exception):
         scan_notebook(bad)
+
+
+def test_unchanged_release_cells_not_flagged(tmp_path):
+    """A free cell shipped in the release (e.g. %matplotlib inline) is not the student's code."""
+    release, sub = tmp_path / "release.ipynb", tmp_path / "sub.ipynb"
+    nbformat.write(_nb(_cell("%matplotlib inline"), _cell("x = 1", "ans")), release)
+    nbformat.write(_nb(_cell("%matplotlib inline"), _cell("x = 2", "ans")), sub)
+    assert scan_notebook(sub, release) == []
+    nbformat.write(_nb(_cell("%matplotlib inline\n!ls /"), _cell("x = 2", "ans")), sub)
+    assert any("shell command" in f.reason for f in scan_notebook(sub, release))
