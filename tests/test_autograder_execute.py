@@ -5,7 +5,12 @@ student and three cheats that the guard, not the test cell, must catch are autog
 
 * ``retry``: the answer calls the reference, catches the guard's error and calls it again;
 * ``transformer``: a wrong answer plus an IPython input transformer that deletes ``assert`` lines;
-* ``rebind``: a wrong answer plus its own ``check_array`` that accepts anything.
+* ``rebind``: a wrong answer plus its own ``check_array`` that accepts anything;
+* ``fake-report``: the ``retry`` cheat that also replaces the guard's report function with one
+  that always answers "no violations";
+
+and ``loop``, an answer that never returns, checks that a timed-out cell does not make the grader
+lose the guard.
 
 Every cheat must score 0 on the test cell and have its violation recorded in the autograded
 notebook's metadata; the honest student keeps full marks with no violation. The sandbox, the scan
@@ -58,6 +63,16 @@ CHEATS = {
                     "get_ipython().input_transformers_post.append(\n"
                     "    lambda lines: [l for l in lines if 'check_array(' not in l])"),
     "rebind": "def double(x):\n    return np.zeros(3)\ndef check_array(*args, **kwargs):\n    pass",
+    "fake-report": ("import convkit, autograder.guard as _g\n"
+                    "_g.report = lambda nonce: {'nonce': nonce, 'violations': [], 'mac': '0' * 64}\n"
+                    "def double(x):\n"
+                    "    x = np.asarray(x, dtype=float)\n"
+                    "    for _ in range(2):\n"
+                    "        try:\n"
+                    "            return convkit.conv2d(x[None, None], np.full((1, 1, 1, 1), 2.0))[0, 0]\n"
+                    "        except BaseException:\n"
+                    "            pass"),
+    "loop": "def double(x):\n    while True:\n        pass",
 }
 
 
@@ -84,7 +99,7 @@ def graded(tmp_path_factory):
     (course / "nbgrader_config.py").write_text(
         "c = get_config()\n"
         "c.CourseDirectory.course_id = 'guard-test'\n"
-        "c.Execute.timeout = 60\n"
+        "c.Execute.timeout = 8\n"
         "from autograder.execute import autograde_preprocessors\n"
         "c.Autograde.autograde_preprocessors = autograde_preprocessors()\n"
     )
@@ -145,6 +160,21 @@ def test_a_cheat_the_guard_catches_scores_zero_with_the_reason(graded, student, 
     nb = nbformat.read(course / "autograded" / student / A / f"{A}.ipynb", as_version=4)
     errors = [o for c in nb.cells for o in c.get("outputs", []) if o.get("ename") == "GuardViolation"]
     assert errors, "the student sees the reason in the graded notebook"
+
+
+def test_a_stand_in_report_is_caught(graded):
+    course, proc = graded
+    assert _score(course, "fake-report") == {"test_double": 0.0}
+    meta = _guard_meta(course, "fake-report")
+    kinds = [v["kind"] for v in meta["violations"]]
+    assert meta["guard"] == "lost" and "guard-lost" in kinds, meta
+    assert "forbidden-call" in kinds and "rebinding" in kinds, "the real report comes back one cell later"
+
+
+def test_a_timed_out_cell_scores_zero_without_losing_the_guard(graded):
+    course, proc = graded
+    assert _score(course, "loop") == {"test_double": 0.0}
+    assert _guard_meta(course, "loop") == {"guard": "on", "violations": []}
 
 
 def test_without_the_guard_variable_it_is_plain_nbgrader(graded, tmp_path):
