@@ -73,6 +73,8 @@ def course_dirs(course: Path) -> dict:
 
 
 def trusted_hashes(source_dir: Path, release_dir: Path) -> list[str]:
+    """Hashes of the instructor's code cells: the locked ones (as the gradebook restores them, hidden
+    tests included) and the free cells shipped in the release ("try it" cells), not the answers."""
     import nbformat
 
     out = set()
@@ -80,18 +82,25 @@ def trusted_hashes(source_dir: Path, release_dir: Path) -> list[str]:
         for path in sorted(folder.glob("*.ipynb")):
             nb = nbformat.read(str(path), as_version=4)
             for c in nb.cells:
-                if c.cell_type == "code" and _meta(c).get("locked"):
+                if c.cell_type == "code" and not _meta(c).get("solution"):
                     # as IPython receives it: the source as stored and as nbclient sends it
                     out |= {source_hash(c.source), source_hash(c.source.rstrip("\n"))}
     return sorted(out)
 
 
+#: Assignments whose answers legitimately build torch.nn models: only the reference package is
+#: forbidden there (checked: their solutions get full marks with no violation).
+TORCH_MODEL_ASSIGNMENTS = {"07-3d-convolution": ["convkit"], "09-lenet-to-resnet": ["convkit"],
+                           "12-transfer-learning": ["convkit"]}
+
+
 def guard_config(assignment_dir: Path, trusted: list[str]) -> dict:
-    """Per-assignment guard settings: ``autograder.json`` in the source folder may replace
-    ``forbidden``/``allowed`` (chapters whose answers legitimately use torch.nn)."""
+    """Per-assignment guard settings: :data:`TORCH_MODEL_ASSIGNMENTS`, then ``autograder.json`` in the
+    source folder may replace ``forbidden``/``allow`` (chapters whose answers legitimately use torch.nn)."""
     import secrets
 
-    cfg = {"trusted": trusted, "forbidden": list(DEFAULT_FORBIDDEN), "allow": list(ALWAYS_ALLOWED),
+    forbidden = TORCH_MODEL_ASSIGNMENTS.get(Path(assignment_dir).name, list(DEFAULT_FORBIDDEN))
+    cfg = {"trusted": trusted, "forbidden": list(forbidden), "allow": list(ALWAYS_ALLOWED),
            "token": secrets.token_hex(16)}
     extra = assignment_dir / "autograder.json"
     if extra.exists():
@@ -109,12 +118,21 @@ def _env(extra: dict) -> dict:
 
 
 def inspect_autograded(folder: Path) -> tuple[bool, list[str]]:
-    """(timed_out, forbidden-call reasons) from the autograded notebooks of one student."""
+    """(timed_out, guard reasons) from the autograded notebooks of one student: the violations the
+    guard reported (``nb.metadata["autograder"]``, written by :class:`autograder.execute.GuardedExecute`)
+    and forbidden calls raised in the cells."""
     import nbformat
 
     timed_out, forbidden = False, []
     for path in sorted(folder.glob("*.ipynb")):
         nb = nbformat.read(str(path), as_version=4)
+        guard = nb.metadata.get("autograder", {})
+        if guard.get("guard") != "on":
+            forbidden.append(f"{path.name}: guard {guard.get('guard', 'missing')}: the kernel-side checks "
+                             "did not report for the whole notebook")
+        for v in guard.get("violations", []):
+            where = v.get("grade_id") or f"cell {int(v.get('cell_index', -1)) + 1}"
+            forbidden.append(f"{where}: {v.get('kind')}: {str(v.get('message', ''))[:200]}")
         for i, cell in enumerate(nb.cells, 1):
             for out in cell.get("outputs", []):
                 if out.get("output_type") != "error":
@@ -124,7 +142,7 @@ def inspect_autograded(folder: Path) -> tuple[bool, list[str]]:
                     timed_out = True
                 if out.get("ename") == "ForbiddenCallError":
                     forbidden.append(f"{name}: forbidden call: {out.get('evalue', '')[:200]}")
-    return timed_out, forbidden
+    return timed_out, list(dict.fromkeys(forbidden))
 
 
 def gradebook_scores(course: Path, assignment: str, student: str):
@@ -197,12 +215,10 @@ def write_extra_config(folder: Path, kernel_ipc: Path) -> Path:
     path = folder / "autograder_config.py"
     path.write_text(
         "# written by python -m autograder; loaded from nbgrader_config.py via AUTOGRADER_CONFIG\n"
-        "from nbgrader.converters.autograde import Autograde\n"
-        "from nbgrader.preprocessors import Execute\n"
+        "from autograder.execute import autograde_preprocessors\n"
         "from autograder.preprocessors import ClipOutput\n"
-        "_pps = list(Autograde.class_traits()['autograde_preprocessors'].default())\n"
-        "_pps.insert(_pps.index(Execute) + 1, ClipOutput)\n"
-        "c.Autograde.autograde_preprocessors = _pps\n"
+        "# nbgrader's pipeline with GuardedExecute (the guard's report after every cell) and ClipOutput\n"
+        "c.Autograde.autograde_preprocessors = autograde_preprocessors(extra_after_execute=[ClipOutput])\n"
         f"c.Execute.kernel_name = {sandbox.KERNEL_NAME!r}\n"
         "c.KernelManager.transport = 'ipc'\n"
         f"c.KernelManager.ip = {str(kernel_ipc / 'kernel')!r}\n"
