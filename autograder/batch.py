@@ -119,30 +119,32 @@ def _env(extra: dict) -> dict:
 
 def inspect_autograded(folder: Path) -> tuple[bool, list[str]]:
     """(timed_out, guard reasons) from the autograded notebooks of one student: the violations the
-    guard reported (``nb.metadata["autograder"]``, written by :class:`autograder.execute.GuardedExecute`)
-    and forbidden calls raised in the cells."""
+    guard reported (``nb.metadata["autograder"]``, written by :class:`autograder.execute.GuardedExecute`),
+    one reason per distinct message with the cells it happened in."""
     import nbformat
 
-    timed_out, forbidden = False, []
+    timed_out, reasons = False, {}
     for path in sorted(folder.glob("*.ipynb")):
         nb = nbformat.read(str(path), as_version=4)
         guard = nb.metadata.get("autograder", {})
         if guard.get("guard") != "on":
-            forbidden.append(f"{path.name}: guard {guard.get('guard', 'missing')}: the kernel-side checks "
-                             "did not report for the whole notebook")
+            reasons.setdefault(f"guard {guard.get('guard', 'missing')} in {path.name}: the kernel-side checks "
+                               "did not report for the whole notebook", [])
         for v in guard.get("violations", []):
             where = v.get("grade_id") or f"cell {int(v.get('cell_index', -1)) + 1}"
-            forbidden.append(f"{where}: {v.get('kind')}: {str(v.get('message', ''))[:200]}")
+            kind = str(v.get("kind", "violation")).replace("-", " ")
+            reasons.setdefault(f"{kind}: {str(v.get('message', ''))[:300]}", []).append(where)
         for i, cell in enumerate(nb.cells, 1):
             for out in cell.get("outputs", []):
                 if out.get("output_type") != "error":
                     continue
-                name = _meta(cell).get("grade_id") or f"cell {i}"
                 if out.get("ename") == "CellTimeoutError" or "timed out" in out.get("evalue", "").lower():
                     timed_out = True
-                if out.get("ename") == "ForbiddenCallError":
-                    forbidden.append(f"{name}: forbidden call: {out.get('evalue', '')[:200]}")
-    return timed_out, list(dict.fromkeys(forbidden))
+                if out.get("ename") == "ForbiddenCallError" and guard.get("guard") != "on":
+                    where = _meta(cell).get("grade_id") or f"cell {i}"
+                    reasons.setdefault(f"forbidden call: {out.get('evalue', '')[:300]}", []).append(where)
+    flags = [f"{text} (in {', '.join(dict.fromkeys(cells))})" if cells else text for text, cells in reasons.items()]
+    return timed_out, flags
 
 
 def gradebook_scores(course: Path, assignment: str, student: str):
