@@ -13,6 +13,11 @@ every call, and records a *violation* when student code
   that strips ``assert`` lines never reaches a test cell;
 * replaces an attribute of ``numpy``, ``math``, ``convkit.grading`` or a checking built-in
   (``isinstance``...), or the code of a grading helper: put back at once;
+* replaces a function of the reference package the hidden tests compare with (an attribute of
+  ``convkit`` or of one of its modules loaded when the guard starts, or a function's code), for
+  example ``convkit.conv_output_size = lambda *a: last_answer`` reached through
+  ``check_array.__globals__``: put back at the end of the cell that did it, so the tests that
+  follow compare with the real reference;
 * rebinds a name that an instructor cell defined and the next instructor cell uses
   (``check_array``, ``np``...): put back before that cell runs.
 
@@ -91,7 +96,8 @@ class Guard:
     """Kernel-side watch over one notebook run (see the module docstring)."""
 
     def __init__(self, shell, *, trusted, policy: ForbiddenPolicy, token: str,
-                 protected_modules=("numpy", "math", "builtins", "convkit.grading")):
+                 protected_modules=("numpy", "math", "builtins", "convkit.grading"),
+                 reference_packages=("convkit",)):
         self.shell = shell
         self.trusted = frozenset(trusted)
         self.policy = policy
@@ -114,12 +120,17 @@ class Guard:
             if module is builtins:
                 saved = {k: v for k, v in saved.items() if k in _PROTECTED_BUILTINS}
             self._protected_modules[name] = (module, saved)
-        import convkit.grading as grading
-
+        # the reference the hidden tests compare with: every module of the package loaded by now
+        reference = sorted(name for name, module in list(sys.modules.items())
+                           if module is not None and any(name == p or name.startswith(p + ".")
+                                                         for p in reference_packages))
+        for name in reference:
+            self._protected_modules.setdefault(name, (sys.modules[name], dict(vars(sys.modules[name]))))
         self._protected_code = {
             f: (f.__code__, f.__defaults__, f.__kwdefaults__)
-            for f in vars(grading).values()
-            if isinstance(f, types.FunctionType)
+            for name in reference
+            for f in vars(sys.modules[name]).values()
+            if isinstance(f, types.FunctionType) and f.__module__ == name
         }
         self._snapshot_shell()
 

@@ -41,7 +41,11 @@ FORBIDDEN_ATTRS = {
     "__builtins__": "changes builtins",
     "__class__": None,
     "__eq__": "defines or reaches an equality operator",
+    "__globals__": "reaches a function's global namespace (__globals__)",
+    "__code__": "reads or replaces a function's code (__code__)",
 }
+#: names that only a test cell binds: an answer that uses them reaches the reference the tests compare with
+TEST_ONLY_NAMES = {"convkit": "refers to convkit (the reference package the hidden tests import)"}
 OS_CALLS = {"system", "popen", "remove", "unlink", "rmdir", "removedirs", "rename", "replace", "chdir",
             "execv", "execve", "execl", "spawnl", "fork", "kill", "symlink", "link", "makedirs", "mkdir", "walk",
             "listdir", "scandir"}
@@ -135,6 +139,10 @@ class _Visitor(ast.NodeVisitor):
         elif node.attr == "system" and base == "os":
             pass  # reported by visit_Call
         self.generic_visit(node)
+
+    def visit_Name(self, node):
+        if node.id in TEST_ONLY_NAMES:
+            self.flag(node, TEST_ONLY_NAMES[node.id])
 
     def visit_FunctionDef(self, node):
         if node.name in ("__eq__", "__ne__", "__array_ufunc__", "__array_function__", "__bool__"):
