@@ -194,21 +194,25 @@ def grade_student(course, assignment, student, env, dirs, per_student_timeout, l
     except subprocess.TimeoutExpired as err:
         rc, log = None, f"{err}\n{err.stdout or ''}{err.stderr or ''}"
     (log_dir / f"{student}.log").write_text(log if isinstance(log, str) else str(log))
+    box = json.loads(env.get("AUTOGRADER_SANDBOX", "{}"))
+    kernel_reasons = [e["reason"] for e in sandbox.take_reports(box) if e.get("reason")]
+    sandbox.restore_owner(graded_dir, box)  # the kernel's user owned its working folder
     if rc is None:
         res.status = "crashed"
-        res.reasons.append(f"grading did not finish within {per_student_timeout} s")
+        res.reasons += [f"grading did not finish within {per_student_timeout} s"] + kernel_reasons
         shutil.rmtree(graded_dir, ignore_errors=True)
         return res
     if rc != 0 or not graded_dir.is_dir() or not list(graded_dir.glob("*.ipynb")):
         res.status = "crashed"
         why = "kernel died" if ("DeadKernel" in log or "Kernel died" in log or "kernel died" in log) else "nbgrader failed"
-        res.reasons.append(f"{why} (exit {rc}); see {log_dir.name}/{student}.log")
+        res.reasons += [f"{why} (exit {rc}); see {log_dir.name}/{student}.log"] + kernel_reasons
         return res
     timed_out, forbidden = inspect_autograded(graded_dir)
     if timed_out:
         res.status = "timeout"
         res.reasons.append("a cell exceeded the time limit (it scores 0, later cells were graded)")
     res.flags += forbidden
+    res.reasons += kernel_reasons + sandbox.limit_reasons(graded_dir, box)
     res.score, res.max_score = gradebook_scores(course, assignment, student)
     return res
 
@@ -230,6 +234,7 @@ def write_extra_config(folder: Path, kernel_ipc: Path) -> Path:
 
 def grade(assignment: str, course: Path = Path("."), *, allow_unsandboxed: bool = False,
           per_student_timeout: int = 1800, cpu_seconds: int = 1800, memory_bytes: int = 8 << 30,
+          file_bytes: int = 200 << 20, max_procs: int | None = None, kernel_user: str | None = None,
           csv_path: Path | None = None, feedback: bool = True, out=sys.stdout) -> list[Result]:
     course = Path(course).resolve()
     dirs = course_dirs(course)
@@ -263,13 +268,13 @@ def grade(assignment: str, course: Path = Path("."), *, allow_unsandboxed: bool 
     ipc = Path(tempfile.mkdtemp(prefix="ag-"))  # short: unix socket paths are limited to ~100 bytes
     try:
         sandbox.write_kernelspec(ipc / "share", sandboxed)
-        extra = write_extra_config(ipc, ipc)
+        extra = write_extra_config(ipc, ipc / "sock")
         trusted = trusted_hashes(dirs["source"] / assignment, dirs["release"] / assignment)
         guard = guard_config(dirs["source"] / assignment, trusted)
         hide = [str(course), str(REPO / "solutions"), str(REPO / ".git"), str(REPO / "tests")]
         readonly = [sys.prefix, str(REPO / "convkit"), str(REPO / "autograder")]
-        box = {"hide": hide, "readonly": readonly, "writable": [str(ipc)], "cpu_seconds": cpu_seconds,
-               "memory_bytes": memory_bytes, "bwrap": sandbox.bwrap_path()}
+        box = sandbox.box_config(ipc, hide=hide, readonly=readonly, cpu_seconds=cpu_seconds, memory_bytes=memory_bytes,
+                                 file_bytes=file_bytes, max_procs=max_procs, kernel_user=kernel_user)
         env = _env({"AUTOGRADER_CONFIG": str(extra), "JUPYTER_PATH": str(ipc / "share"),
                      "JUPYTER_RUNTIME_DIR": str(ipc), "AUTOGRADER_GUARD": json.dumps(guard),
                      "AUTOGRADER_SANDBOX": json.dumps(box)})
