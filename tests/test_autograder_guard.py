@@ -21,6 +21,9 @@ from autograder.guard import sign, source_hash
 
 REPO = Path(__file__).resolve().parents[1]
 
+# Every test here starts a real IPython kernel (about a minute for the file): not part of make test-fast.
+pytestmark = pytest.mark.grading
+
 SETUP = "import numpy as np\nfrom convkit.grading import check_array, check_number, check_shape"
 TEST = (
     "import convkit\n"
