@@ -345,6 +345,9 @@ def check(bwrap: str | None = None) -> str | None:
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     if proc.returncode != 0:
+        if cfg.get("uid") is not None:
+            return (f"bwrap could not set up the sandbox as root and run Python in it as uid {cfg['uid']} "
+                    f"(exit {proc.returncode}: {proc.stderr.strip()[:300]})")
         return (f"bwrap cannot create a sandbox here (exit {proc.returncode}: {proc.stderr.strip()[:300]}); "
                 "unprivileged user namespaces may be disabled (sysctl kernel.unprivileged_userns_clone / "
                 "user.max_user_namespaces)")
