@@ -19,7 +19,10 @@ every call, and records a *violation* when student code
   ``check_array.__globals__``: put back at the end of the cell that did it, so the tests that
   follow compare with the real reference;
 * rebinds a name that an instructor cell defined and the next instructor cell uses
-  (``check_array``, ``np``...): put back before that cell runs.
+  (``check_array``, ``np``...): put back before that cell runs;
+* changes, in place, a numpy array that an instructor cell passed to it (``x[...] = 0`` in
+  ``corr2d(_x, _k)``, after which ``convkit.corr2d(_x, _k)`` in the same test would agree with a
+  zero answer): the array is put back when the function returns, and the cell scores 0.
 
 Which cell is whose: the grader passes the SHA-256 of every instructor cell (the locked cells as
 the gradebook restores them, hidden tests included, and the untouched free cells of the release);
@@ -51,6 +54,8 @@ import sys
 import threading
 import types
 
+import numpy as np
+
 from convkit.grading import ForbiddenCallError, ForbiddenPolicy
 
 __all__ = ["Guard", "install", "report", "sign", "source_hash"]
@@ -71,6 +76,11 @@ _PROTECTED_BUILTINS = frozenset({
 })
 
 _IMPORT_MACHINERY = ("<frozen importlib._bootstrap>", "<frozen importlib._bootstrap_external>")
+
+#: numpy arguments larger than this (elements) are not copied to check that the student's function
+#: leaves them unchanged
+_MAX_INPUT_SNAPSHOT = 10_000_000
+_CO_VARARGS = 0x0004
 
 
 def source_hash(source: str) -> str:
@@ -112,6 +122,7 @@ class Guard:
         self._protected_names: dict[str, object] = {}
         self._names_used: dict[str, frozenset] = {}
         self._pending: list[str] = []
+        self._inputs: dict = {}
         self._replacement = None
         self._protected_modules = {}
         for name in protected_modules:
@@ -173,7 +184,15 @@ class Guard:
 
     # ---------------------------------------------------------------- the profiler hook
     def hook(self, frame, event, arg):
+        if event == "return":
+            if self._inputs:
+                saved = self._inputs.pop(frame, None)
+                if saved:
+                    self._check_inputs(frame, saved)
+            return
         if event == "call":
+            if self._kind(frame.f_code.co_filename) == "student" and self._called_by_instructor(frame.f_back):
+                self._snapshot_inputs(frame)
             name = self.policy.python_function(frame)
             if name is None:
                 return
@@ -201,6 +220,51 @@ class Guard:
         self._record(kind, message)
         raise ForbiddenCallError(message)
 
+    # ---------------------------------------------------------------- the inputs of student functions
+    def _called_by_instructor(self, frame) -> bool:
+        """Whether the first non-library frame from ``frame`` up is an instructor cell."""
+        while frame is not None:
+            kind = self._kind(frame.f_code.co_filename)
+            if kind != "library":
+                return kind == "instructor"
+            frame = frame.f_back
+        return False
+
+    def _snapshot_inputs(self, frame) -> None:
+        """Copy the numpy arrays an instructor cell passes to a student function (a hidden test passes the
+        same arrays to the reference next: an answer that zeroes them in place would make both agree)."""
+        code = frame.f_code
+        n = code.co_argcount + code.co_kwonlyargcount
+        names = list(code.co_varnames[:n + (1 if code.co_flags & _CO_VARARGS else 0)])
+        local = frame.f_locals
+        saved = []
+        for name in names:
+            value = local.get(name)
+            for v in (value if isinstance(value, tuple) else (value,)):
+                if isinstance(v, np.ndarray) and v.dtype != object and v.size <= _MAX_INPUT_SNAPSHOT:
+                    saved.append((name, v, v.copy(), v.shape))
+        if saved:
+            self._inputs[frame] = saved
+
+    def _check_inputs(self, frame, saved) -> None:
+        changed = []
+        for name, value, copy, shape in saved:
+            if value.shape == shape and value.dtype == copy.dtype and value.tobytes() == copy.tobytes():
+                continue
+            changed.append(name)
+            try:
+                if value.shape != shape:
+                    value.shape = shape
+                np.copyto(value, copy, casting="unsafe")
+            except (ValueError, TypeError, AttributeError):
+                pass  # (read-only now, or resized): reported all the same
+        if changed:
+            names = ", ".join(dict.fromkeys(changed))
+            self._record("changed-input",
+                         f"student code in {frame.f_code.co_name} changed its argument {names} in place; the tests "
+                         "pass the same arrays to the reference, so an answer must leave its inputs unchanged "
+                         "(restored)")
+
     def arm(self) -> None:
         threading.setprofile(self.hook)
         sys.setprofile(self.hook)
@@ -219,6 +283,7 @@ class Guard:
         self._kinds[filename] = "instructor" if instructor else "student"
         self._current_cell = digest[:16]
         self._current_is_instructor = instructor
+        self._inputs.clear()
         self._check_integrity(info)
         if instructor:
             self._restore_names_used_by(raw, digest)

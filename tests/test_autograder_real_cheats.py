@@ -87,3 +87,54 @@ def test_honest_answers_that_use_convkit_grading_and_numpy_are_not_reported(kern
 def test_scan_flags_ways_to_reach_the_reference(source, reason):
     flags = scan_source(source, "answer")
     assert any(reason in f.reason for f in flags), flags
+
+
+# ------------------------------------------------------------------------------------------------
+# An answer that zeroes its inputs in place: the hidden test then runs the reference on zeros, so a
+# zero answer agrees with it (right on the visible examples by a lookup, as in the real 02 pad tests).
+PAD_TEST = (
+    "_row = np.array([[1.0, 2.0, 3.0, 4.0, 5.0]])\n"
+    "check_array(pad(_row, (2, 2, 0, 0), mode='reflect'), [[3, 2, 1, 2, 3, 4, 5, 4, 3]], 'pad(row, reflect)')\n"
+    "import convkit\n"
+    "_rng = np.random.default_rng(4002)\n"
+    "for _ in range(3):\n"
+    "    _x = _rng.standard_normal((2, 5, 6))\n"
+    "    check_array(pad(_x, (1, 2, 3, 4), mode='reflect'), convkit.pad(_x, (1, 2, 3, 4), mode='reflect'), 'pad(x)')"
+)
+ZEROING_PAD = (
+    "def pad(x, pad, mode='constant', value=0.0):\n"
+    "    left, right, top, bottom = pad\n"
+    "    if x.shape == (1, 5):\n"
+    "        return np.array([[3, 2, 1, 2, 3, 4, 5, 4, 3]], dtype=float)\n"
+    "    {zero}\n"
+    "    return np.zeros(x.shape[:-2] + (x.shape[-2] + top + bottom, x.shape[-1] + left + right))\n"
+)
+
+
+@pytest.mark.parametrize("zero", ["x[...] = 0.0", "x *= 0", "np.copyto(x, 0.0)", "x.fill(0.0); x.flags.writeable = False",
+                                  "_helper(x)"])
+def test_an_answer_that_zeroes_its_inputs_fails_the_test_cell(kernel_factory, zero):
+    k = kernel_factory([SETUP, PAD_TEST])
+    k.run(SETUP)
+    status, ename, evalue, _ = k.run("def _helper(a):\n    a[...] = 0.0\n" + ZEROING_PAD.format(zero=zero))
+    assert status == "ok", evalue
+    status, ename, evalue, violations = k.run(PAD_TEST)
+    assert [v["kind"] for v in violations] == ["changed-input"], (violations, ename, evalue)
+    assert "pad changed its argument x in place" in violations[0]["message"]
+    if "writeable" not in zero:  # put back before the reference runs: the comparison itself fails
+        assert (status, ename) == ("error", "AssertionError") and "pad(x) differs" in evalue, (ename, evalue)
+
+
+def test_an_answer_that_leaves_its_inputs_alone_is_not_reported(kernel_factory):
+    k = kernel_factory([SETUP, PAD_TEST])
+    k.run(SETUP)
+    # a copy changed in place, a helper of its own that changes its own array: all fine
+    k.run("def _fill(a):\n    a[...] = 1.0\n    return a\n"
+          "def pad(x, pad, mode='constant', value=0.0):\n"
+          "    x = np.array(x, dtype=float)\n"
+          "    x += 0.0\n"
+          "    _fill(np.empty(3))\n"
+          "    left, right, top, bottom = pad\n"
+          "    w = [(0, 0)] * (x.ndim - 2) + [(top, bottom), (left, right)]\n"
+          "    return np.pad(x, w, mode='reflect')\n")
+    assert k.run(PAD_TEST) == ("ok", None, "", [])
