@@ -88,6 +88,26 @@ VISIBLE_ONLY_SIZE = (
     "    return _last[0]\n")
 
 
+# Constant mode done properly; the other modes right on the visible examples only, zeros elsewhere.
+VISIBLE_ONLY_PAD = (
+    "_VISIBLE_PAD = {((1, 5), (2, 2, 0, 0), 'reflect'): [[3, 2, 1, 2, 3, 4, 5, 4, 3]],\n"
+    "                ((3, 3), (0, 0, 1, 1), 'reflect'): [[3, 4, 5], [0, 1, 2], [3, 4, 5], [6, 7, 8], [3, 4, 5]],\n"
+    "                ((1, 5), (2, 2, 0, 0), 'replicate'): [[1, 1, 1, 2, 3, 4, 5, 5, 5]],\n"
+    "                ((1, 5), (2, 2, 0, 0), 'circular'): [[4, 5, 1, 2, 3, 4, 5, 1, 2]],\n"
+    "                ((2, 3), (1, 0, 0, 0), 'replicate'): [[0, 0, 1, 2], [3, 3, 4, 5]]}\n"
+    "def pad(x, pad, mode='constant', value=0.0):\n"
+    "    left, right, top, bottom = pad\n"
+    "    shape = x.shape[:-2] + (x.shape[-2] + top + bottom, x.shape[-1] + left + right)\n"
+    "    if mode == 'constant':\n"
+    "        out = np.full(shape, float(value))\n"
+    "        out[..., top:top + x.shape[-2], left:left + x.shape[-1]] = x\n"
+    "        return out\n"
+    "    if (x.shape, tuple(pad), mode) in _VISIBLE_PAD:\n"
+    "        return np.array(_VISIBLE_PAD[x.shape, tuple(pad), mode], dtype=float)\n"
+    "    x[...] = 0.0  # the hidden test pads this same array with the reference next\n"
+    "    return np.zeros(shape)")
+
+
 def cheats(course: Path) -> dict:
     """student id -> submission (a notebook, or raw text). Cheats on different functions share a
     student where one cannot disturb the other (the class then grades in about two minutes)."""
@@ -192,16 +212,19 @@ def cheats(course: Path) -> dict:
                 f"for _target in {[str(p) for p in targets]!r}:\n"
                 "    try:\n        open(_target, 'a').write('pwned')\n        print('wrote', _target)\n"
                 "    except OSError as _err:\n        print('blocked', _target, _err)"))
-    # the hidden tests compare with convkit (imported by an earlier hidden test): make the reference
-    # agree with whatever the student's function returned last, reaching it without an import
-    out["patch-reference"] = w(conv_output_size=(
-        VISIBLE_ONLY_SIZE
-        + "_ck = check_number.__globals__['sys'].modules['convkit']\n"
-        "_ck.conv_output_size = lambda *args, **kwargs: _last[0]"))
+    # The hidden tests compare with convkit on the arrays they just passed to the student's function:
+    # make the reference agree with whatever the function returned last (conv_output_size, reaching
+    # convkit without an import), or zero the inputs in place so that it pads zeros (pad).
+    out["fools-the-reference"] = w(
+        conv_output_size=(
+            VISIBLE_ONLY_SIZE
+            + "_ck = check_number.__globals__['sys'].modules['convkit']\n"
+            "_ck.conv_output_size = lambda *args, **kwargs: _last[0]"),
+        pad=VISIBLE_ONLY_PAD)
     return out
 
 
-#: case of issue 3 -> (student, answers whose test cells must all score 0, regex the CSV reasons must match)
+#: case of issue 3 -> (student, answers or test cells that must score 0, regex the CSV reasons must match)
 CASES = {
     "edited-test": ("locked-cells", ["conv2d"], r"test_conv2d: edited a locked cell"),
     "deleted-test": ("locked-cells", ["pad"], r"test_pad__constant: deleted a locked cell"),
@@ -219,8 +242,11 @@ CASES = {
     "read-solutions": ("reads-and-writes", ["conv2d"], r"conv2d:\d+: mentions grader files"),
     "read-gradebook": ("reads-and-writes", [], r"pad:\d+: imports sqlite3"),
     "write-outside": ("reads-and-writes", [], r"corr2d:\d+: opens a file"),
-    "patch-reference": ("patch-reference", ["conv_output_size"],
+    "patch-reference": ("fools-the-reference", ["conv_output_size"],
                         r"rebinding: student code replaced convkit\.conv_output_size"),
+    "zero-the-inputs": ("fools-the-reference", ["test_pad__reflect", "test_pad__replicate", "test_pad__circular",
+                                                "test_pad__order"],  # (constant mode is done properly)
+                        r"changed input: student code in pad changed its argument x in place"),
 }
 HONEST = {"alice": {}, "bob": BOB}
 
@@ -250,16 +276,6 @@ def graded(tmp_path_factory):
                                 "pwned_repo": pwned_repo}
 
 
-def per_answer(course, student) -> dict[str, float]:
-    cells = real.cell_scores(course, student)
-    return {a: sum(cells[t] for t in real.tests_of(a)) for a in real.answers()}
-
-
-def answer_max(answer: str) -> float:
-    pts = real.points()
-    return sum(pts[t] for t in real.tests_of(answer))
-
-
 def test_sandbox_available_in_ci():
     """Fails (never skips) where bubblewrap is missing or cannot start: .ci/run installs it."""
     assert sandbox.check() is None, sandbox.check()
@@ -281,27 +297,32 @@ def test_honest_students_get_the_solutions_full_marks(graded, student):
     assert cells == real.points(), cells
 
 
+def zeroed_cells(spec) -> list[str]:
+    """Test cells named by a case: an answer id stands for all its test cells."""
+    return [t for item in spec for t in (real.tests_of(item) if item in real.answers() else [item])]
+
+
 @pytest.mark.parametrize("case", sorted(CASES))
 def test_cheat_scores_zero_on_its_function(graded, case):
     course, proc, rows, _ = graded
-    student, affected, _ = CASES[case]
-    scores = per_answer(course, student)
+    student, spec, _ = CASES[case]
+    cells, pts = real.cell_scores(course, student), real.points()
     assert rows[student]["status"] == "graded", rows[student]
-    for answer in affected:
-        assert answer_max(answer) > 0 and scores[answer] == 0.0, (answer, scores, rows[student])
+    for cell in zeroed_cells(spec):
+        assert pts[cell] > 0 and cells[cell] == 0.0, (cell, cells, rows[student])
 
 
 @pytest.mark.parametrize("student", sorted({s for s, _, _ in CASES.values()}))
 def test_the_cheats_other_functions_keep_their_points(graded, student):
     course, proc, rows, _ = graded
-    affected = {a for s, answers, _ in CASES.values() if s == student for a in answers}
-    hit = affected | {a for a in real.answers() if set(USES.get(a, ())) & affected}
-    scores = per_answer(course, student)
-    kept = set(real.answers()) - hit
+    zeroed = {t for s, spec, _ in CASES.values() if s == student for t in zeroed_cells(spec)}
+    targeted = {a for a in real.answers() if set(real.tests_of(a)) & zeroed}
+    depends = {a for a in real.answers() if set(USES.get(a, ())) & targeted} - targeted
+    kept = [t for a in real.answers() if a not in depends for t in real.tests_of(a) if t not in zeroed]
+    cells, pts = real.cell_scores(course, student), real.points()
     assert kept, f"{student} cheats on every function: nothing left to check"
-    for answer in kept:
-        assert scores[answer] == answer_max(answer), (answer, scores)
-    assert float(rows[student]["score"]) == sum(answer_max(a) for a in kept) + sum(scores[a] for a in hit - affected)
+    assert {t: cells[t] for t in kept} == {t: pts[t] for t in kept}, cells  # the honest part is still graded
+    assert float(rows[student]["score"]) == sum(cells.values())
 
 
 @pytest.mark.parametrize("case", sorted(CASES))
