@@ -4,12 +4,15 @@ One class is built from the repository's nbgrader config and the real assignment
 (:mod:`tests.adversarial.real`) and graded once, sandboxed, by the class command
 ``python -m autograder grade`` under real nbgrader: two honest students (the instructor's
 solution, and a different correct implementation of every answer that uses ``np.pad``, which the
-assignment allows) and one cheat per case of issue 3, applied to the real assignment's functions.
-Full marks and each answer's test cells are read from the source notebook.
+assignment allows) and every case of issue 3 applied to the real assignment's functions, plus two
+ways to fool the hidden tests' comparison with the reference (patching it, zeroing the inputs).
+Cheats on different functions share a student where one cannot disturb the other (:data:`CASES`),
+which keeps the class at 13 students. Full marks and each answer's test cells are read from the
+source notebook, per-cell scores from the gradebook.
 
-For every cheat: the test cells of the function it cheats on score 0 (read per cell from the
-gradebook) and the functions it leaves alone keep their points, or the submission is reported with
-its status; every cheat is flagged with a stated reason in the CSV.
+For every cheat: the test cells of the function it cheats on score 0 and the rest keep their
+points, and the CSV flags it with a stated reason; the infinite loop, the killed kernel, the
+invalid notebook and the flood are checked through their status, score and outputs.
 """
 
 from __future__ import annotations
@@ -17,7 +20,6 @@ from __future__ import annotations
 import csv
 import html
 import json
-import os
 import re
 import subprocess
 import sys
@@ -251,10 +253,9 @@ CASES = {
 HONEST = {"alice": {}, "bob": BOB}
 
 
-def run_grade(course: Path, *extra, env=None):
-    return subprocess.run([sys.executable, "-m", "autograder", "grade", A, "--course", str(course), *extra],
-                          cwd=h.REPO, capture_output=True, text=True, env=dict(os.environ, **(env or {})),
-                          timeout=1200)
+def run_grade(course: Path):
+    return subprocess.run([sys.executable, "-m", "autograder", "grade", A, "--course", str(course)],
+                          cwd=h.REPO, capture_output=True, text=True, timeout=1200)
 
 
 @pytest.fixture(scope="module")
