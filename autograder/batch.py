@@ -275,6 +275,7 @@ def grade(assignment: str, course: Path = Path("."), *, allow_unsandboxed: bool 
         readonly = [sys.prefix, str(REPO / "convkit"), str(REPO / "autograder")]
         box = sandbox.box_config(ipc, hide=hide, readonly=readonly, cpu_seconds=cpu_seconds, memory_bytes=memory_bytes,
                                  file_bytes=file_bytes, max_procs=max_procs, kernel_user=kernel_user)
+        box["sandboxed"] = sandboxed  # unsandboxed kernels start without the launcher: no limits
         env = _env({"AUTOGRADER_CONFIG": str(extra), "JUPYTER_PATH": str(ipc / "share"),
                      "JUPYTER_RUNTIME_DIR": str(ipc), "AUTOGRADER_GUARD": json.dumps(guard),
                      "AUTOGRADER_SANDBOX": json.dumps(box)})

@@ -222,6 +222,9 @@ def test_refuses_loudly_without_sandbox_then_allowed_and_idempotent(tmp_path):
     course = fx.make_course(tmp_path / "course")
     fx.submit(course, "alice", fx.fill(fx.released(course)))
     fx.submit(course, "broken", "not a notebook")
+    # 80 TB: MemoryError even without a limit; unsandboxed there are no limits, so no limit is named
+    fx.submit(course, "huge", fx.fill(fx.released(course), relu=(
+        "def relu(x):\n    np.zeros(10**13)\n    return np.maximum(x, 0.0)")))
     proc = run_grade(course, env={"AUTOGRADER_BWRAP": "/bin/false"})
     assert proc.returncode == 2 and "REFUSING TO GRADE" in proc.stdout, proc.stdout + proc.stderr
     assert not (course / f"grades-{fx.ASSIGNMENT}.csv").exists()
@@ -232,3 +235,4 @@ def test_refuses_loudly_without_sandbox_then_allowed_and_idempotent(tmp_path):
         csvs.append((course / f"grades-{fx.ASSIGNMENT}.csv").read_text())
     assert csvs[0] == csvs[1]
     assert "alice,graded,no,5,5," in csvs[0] and "broken,invalid," in csvs[0]
+    assert "huge,graded,no,3,5,\n" in csvs[0], csvs[0]
