@@ -16,8 +16,9 @@ every call, and records a *violation* when student code
 * replaces a function of the reference package the hidden tests compare with (an attribute of
   ``convkit`` or of one of its modules loaded when the guard starts, or a function's code), for
   example ``convkit.conv_output_size = lambda *a: last_answer`` reached through
-  ``check_array.__globals__``: put back at the end of the cell that did it, so the tests that
-  follow compare with the real reference;
+  ``check_array.__globals__``, or puts a stand-in for one of these modules in ``sys.modules``
+  (which the hidden tests' own ``import convkit`` would return): put back at the end of the cell
+  that did it, so the tests that follow compare with the real reference;
 * rebinds a name that an instructor cell defined and the next instructor cell uses
   (``check_array``, ``np``...): put back before that cell runs;
 * changes, in place, a numpy array that an instructor cell passed to it (``x[...] = 0`` in
@@ -123,6 +124,7 @@ class Guard:
         self._names_used: dict[str, frozenset] = {}
         self._pending: list[str] = []
         self._inputs: dict = {}
+        self._sys_modules = sys.modules
         self._replacement = None
         self._protected_modules = {}
         for name in protected_modules:
@@ -395,6 +397,9 @@ class Guard:
     def _restore_modules(self) -> list[str]:
         changed = []
         for module_name, (module, saved) in self._protected_modules.items():
+            if isinstance(module, types.ModuleType) and self._sys_modules.get(module_name) is not module:
+                self._sys_modules[module_name] = module  # a stand-in module the next `import` would return
+                changed.append(f"sys.modules[{module_name!r}]")
             current = vars(module)
             for key, value in saved.items():
                 if current.get(key, _MISSING) is not value:

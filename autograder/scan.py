@@ -132,8 +132,9 @@ class _Visitor(ast.NodeVisitor):
         reason = FORBIDDEN_ATTRS.get(node.attr, "")
         if reason:
             self.flag(node, reason)
-        elif node.attr == "modules" and base == "sys":
-            self.flag(node, "reaches sys.modules")
+        elif node.attr == "modules" and (base == "sys" or (isinstance(node.value, ast.Attribute)
+                                                           and node.value.attr == "sys")):
+            self.flag(node, "reaches sys.modules")  # also through another module's sys (os.sys.modules)
         elif node.attr == "environ" and base == "os":
             self.flag(node, "reads os.environ")
         elif node.attr == "system" and base == "os":

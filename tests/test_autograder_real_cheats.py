@@ -138,3 +138,28 @@ def test_an_answer_that_leaves_its_inputs_alone_is_not_reported(kernel_factory):
           "    w = [(0, 0)] * (x.ndim - 2) + [(top, bottom), (left, right)]\n"
           "    return np.pad(x, w, mode='reflect')\n")
     assert k.run(PAD_TEST) == ("ok", None, "", [])
+
+
+# ------------------------------------------------------------------------------------------------
+# A stand-in module in sys.modules: the hidden tests' own `import convkit` then returns it.
+FAKE_MODULE = (
+    "import os, types\n"
+    "_fake = types.ModuleType('convkit')\n"
+    "_fake.conv_output_size = lambda *a, **k: _last[0]\n"
+    "{where}['convkit'] = _fake"
+)
+
+
+@pytest.mark.parametrize("where", ["os.sys.modules", "np._pytesttester.sys.modules"])
+def test_a_stand_in_reference_module_is_undone_and_reported(kernel_factory, where):
+    k = kernel_factory([SETUP, TEST])
+    k.run(SETUP)
+    status, ename, evalue, violations = k.run(FAKE + FAKE_MODULE.format(where=where))
+    assert status == "ok", (ename, evalue)
+    assert [v["kind"] for v in violations] == ["rebinding"], violations
+    assert "sys.modules['convkit']" in violations[0]["message"], violations
+    status, ename, evalue, violations = k.run(TEST)
+    assert (status, ename) == ("error", "AssertionError") and "conv_output_size(4, 3) is 1, expected 2" in evalue, evalue
+    assert not violations
+    scan = scan_source(FAKE_MODULE.format(where=where), "answer")
+    assert any("sys.modules" in f.reason for f in scan), scan
