@@ -4,8 +4,9 @@ One class is built from the repository's nbgrader config and the real assignment
 (:mod:`tests.adversarial.real`) and graded once, sandboxed, by the class command
 ``python -m autograder grade`` under real nbgrader: two honest students (the instructor's
 solution, and a different correct implementation of every answer that uses ``np.pad``, which the
-assignment allows) and every case of issue 3 applied to the real assignment's functions, plus two
-ways to fool the hidden tests' comparison with the reference (patching it, zeroing the inputs).
+assignment allows) and every case of issue 3 applied to the real assignment's functions, plus three
+ways to fool the hidden tests' comparison with the reference (patching it, a stand-in module in
+``sys.modules``, zeroing the inputs).
 Cheats on different functions share a student where one cannot disturb the other (:data:`CASES`),
 which keeps the class at 13 students. Full marks and each answer's test cells are read from the
 source notebook, per-cell scores from the gradebook.
@@ -108,6 +109,26 @@ VISIBLE_ONLY_PAD = (
     "        return np.array(_VISIBLE_PAD[x.shape, tuple(pad), mode], dtype=float)\n"
     "    x[...] = 0.0  # the hidden test pads this same array with the reference next\n"
     "    return np.zeros(shape)")
+
+
+# Right on the visible examples of corr2d only (zeros of the right shape elsewhere).
+VISIBLE_ONLY_CORR2D = (
+    "_VISIBLE_CORR2D = {}\n"
+    "def _visible(x, k, y):\n"
+    "    _VISIBLE_CORR2D[np.asarray(x, float).tobytes(), np.asarray(k, float).tobytes()] = np.asarray(y, float)\n"
+    "_visible(np.arange(9.0).reshape(3, 3), [[0.0, 1.0], [2.0, 3.0]], [[19.0, 25.0], [37.0, 43.0]])\n"
+    "_visible(np.arange(20.0).reshape(4, 5), np.ones((4, 5)), [[190.0]])\n"
+    "_delta = np.zeros((5, 5))\n"
+    "_delta[2, 2] = 1.0\n"
+    "_visible(_delta, np.arange(1.0, 10.0).reshape(3, 3), np.arange(9.0, 0.0, -1.0).reshape(3, 3))\n"
+    "_last_corr2d = [None]\n"
+    "def corr2d(x, k):\n"
+    "    x, k = np.asarray(x, float), np.asarray(k, float)\n"
+    "    y = _VISIBLE_CORR2D.get((x.tobytes(), k.tobytes()))\n"
+    "    if y is None:\n"
+    "        y = np.zeros((x.shape[0] - k.shape[0] + 1, x.shape[1] - k.shape[1] + 1))\n"
+    "    _last_corr2d[0] = y\n"
+    "    return y.copy()\n")
 
 
 def cheats(course: Path) -> dict:
@@ -216,13 +237,20 @@ def cheats(course: Path) -> dict:
                 "    except OSError as _err:\n        print('blocked', _target, _err)"))
     # The hidden tests compare with convkit on the arrays they just passed to the student's function:
     # make the reference agree with whatever the function returned last (conv_output_size, reaching
-    # convkit without an import), or zero the inputs in place so that it pads zeros (pad).
+    # convkit without an import), put a stand-in for convkit in sys.modules (corr2d), or zero the inputs
+    # in place so that it pads zeros (pad).
     out["fools-the-reference"] = w(
         conv_output_size=(
             VISIBLE_ONLY_SIZE
             + "_ck = check_number.__globals__['sys'].modules['convkit']\n"
             "_ck.conv_output_size = lambda *args, **kwargs: _last[0]"),
-        pad=VISIBLE_ONLY_PAD)
+        pad=VISIBLE_ONLY_PAD,
+        corr2d=VISIBLE_ONLY_CORR2D + (
+            "import os, types\n"
+            "_fake = types.ModuleType('convkit')\n"
+            "_fake.__dict__.update(vars(os.sys.modules['convkit']))\n"
+            "_fake.corr2d = lambda x, k: _last_corr2d[0].copy()\n"
+            "os.sys.modules['convkit'] = _fake  # what the hidden tests' `import convkit` returns"))
     return out
 
 
@@ -246,6 +274,7 @@ CASES = {
     "write-outside": ("reads-and-writes", [], r"corr2d:\d+: opens a file"),
     "patch-reference": ("fools-the-reference", ["conv_output_size"],
                         r"rebinding: student code replaced convkit\.conv_output_size"),
+    "stand-in-reference": ("fools-the-reference", ["corr2d"], r"sys\.modules\['convkit'\]"),
     "zero-the-inputs": ("fools-the-reference", ["test_pad__reflect", "test_pad__replicate", "test_pad__circular",
                                                 "test_pad__order"],  # (constant mode is done properly)
                         r"changed input: student code in pad changed its argument x in place"),
