@@ -116,6 +116,7 @@ class Guard:
         self.violations: list[dict] = []
         self._reported = 0
         self._kinds: dict[str, str] = {}
+        self._generated: dict = {}  # code compiled from a string -> "library" or "student"
         self._library_roots = self._find_library_roots()
         self._current_cell: str | None = None
         self._current_is_instructor = False
@@ -172,11 +173,41 @@ class Guard:
             self._kinds[filename] = kind
         return kind
 
+    def _frame_kind(self, frame) -> str:
+        """:meth:`_kind` of a frame; code compiled from a string is the student's unless it is a method
+        that a library generated for one of its own classes (dataclasses' ``__init__`` calling
+        ``__post_init__``...), which is the library's."""
+        code = frame.f_code
+        kind = self._kind(code.co_filename)
+        if kind != "student" or not code.co_filename.startswith("<"):
+            return kind
+        generated = self._generated.get(code)
+        if generated is None:
+            generated = self._generated[code] = "library" if self._library_method(code, frame.f_globals) else "student"
+        return generated
+
+    def _library_method(self, code, namespace) -> bool:
+        """Whether ``code`` runs with the globals of a library module and is the code of a method of a
+        class that this module defines."""
+        name = namespace.get("__name__")
+        module = sys.modules.get(name) if isinstance(name, str) else None
+        if module is None or getattr(module, "__dict__", None) is not namespace:
+            return False
+        path = getattr(module, "__file__", None)
+        if not isinstance(path, str) or not os.path.realpath(path).startswith(self._library_roots):
+            return False
+        for value in list(namespace.values()):
+            if isinstance(value, type) and value.__module__ == name:
+                method = vars(value).get(code.co_name)
+                if getattr(method, "__code__", None) is code:
+                    return True
+        return False
+
     def _blame(self, frame):
         """The student frame responsible for a call made in ``frame``, or None."""
         f = frame
         while f is not None:
-            kind = self._kind(f.f_code.co_filename)
+            kind = self._frame_kind(f)
             if kind == "student":
                 return f
             if kind == "instructor" or kind == "import":
@@ -193,7 +224,7 @@ class Guard:
                     self._check_inputs(frame, saved)
             return
         if event == "call":
-            if self._kind(frame.f_code.co_filename) == "student" and self._called_by_instructor(frame.f_back):
+            if self._frame_kind(frame) == "student" and self._called_by_instructor(frame.f_back):
                 self._snapshot_inputs(frame)
             name = self.policy.python_function(frame)
             if name is None:
@@ -226,7 +257,7 @@ class Guard:
     def _called_by_instructor(self, frame) -> bool:
         """Whether the first non-library frame from ``frame`` up is an instructor cell."""
         while frame is not None:
-            kind = self._kind(frame.f_code.co_filename)
+            kind = self._frame_kind(frame)
             if kind != "library":
                 return kind == "instructor"
             frame = frame.f_back

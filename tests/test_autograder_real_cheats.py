@@ -163,3 +163,31 @@ def test_a_stand_in_reference_module_is_undone_and_reported(kernel_factory, wher
     assert not violations
     scan = scan_source(FAKE_MODULE.format(where=where), "answer")
     assert any("sys.modules" in f.reason for f in scan), scan
+
+
+# ------------------------------------------------------------------------------------------------
+# Found checking every solution under the class grader: assignment 12's setup cell builds a
+# convkit.pretrain.PretrainConfig, whose dataclass-generated __init__ (compiled from a string, so
+# counted as the student's) calls __post_init__: the instructor's own setup was a forbidden call and
+# the solution scored 0/17.
+def test_a_library_dataclass_built_by_an_instructor_cell_is_not_the_students(kernel_factory):
+    setup = SETUP + "\nfrom convkit.pretrain import PretrainConfig\n_cfg = PretrainConfig(epochs=2)"
+    test = "assert make(3).epochs == 3"
+    k = kernel_factory([setup, test], forbidden=["convkit"])
+    assert k.run(setup) == ("ok", None, "", [])
+    # a student calling it is still caught, through the generated __init__
+    k.run("def make(n):\n    return PretrainConfig(epochs=n)")
+    status, ename, evalue, violations = k.run(test)
+    assert ename == "ForbiddenCallError" and "student code in make" in evalue and "convkit.pretrain" in evalue, evalue
+    assert [v["kind"] for v in violations] == ["forbidden-call"]
+
+
+def test_code_a_student_compiles_with_a_library_modules_globals_is_still_the_students(kernel_factory):
+    k = kernel_factory([SETUP, TEST])
+    k.run(SETUP)
+    k.run("import convkit")
+    k.run("import sys\n"
+          "exec('def _size(*a, **k):\\n    return conv_output_size(*a, **k)', vars(sys.modules['convkit.conv']))\n"
+          "conv_output_size = vars(sys.modules['convkit.conv']).pop('_size')")
+    status, ename, evalue, violations = k.run(TEST)
+    assert ename == "ForbiddenCallError", (status, ename, evalue, violations)
