@@ -16,6 +16,9 @@ import pytest
 from autograder.scan import scan_source
 from tests.test_autograder_guard import SETUP, kernel_factory  # noqa: F401 - the fixture
 
+# most tests start real IPython kernels: slow, so `make test-fast` leaves the file out
+pytestmark = pytest.mark.grading
+
 # what the real 02 test cells look like: a visible check, then a hidden comparison with convkit
 TEST = (
     "check_number(conv_output_size(28, 5), 24, 'conv_output_size(28, 5)')\n"
