@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -236,3 +237,26 @@ def test_refuses_loudly_without_sandbox_then_allowed_and_idempotent(tmp_path):
     assert csvs[0] == csvs[1]
     assert "alice,graded,no,5,5," in csvs[0] and "broken,invalid," in csvs[0]
     assert "huge,graded,no,3,5,\n" in csvs[0], csvs[0]
+
+
+def test_sandboxed_grading_twice_writes_the_same_csv(tmp_path):
+    """Idempotence with the sandbox on: a crash, an invalid file and a flagged cheat report the same
+    status, score and reasons on the second run (no times or temporary paths in the reasons)."""
+    course = fx.make_course(tmp_path / "course")
+    fx.submit(course, "alice", fx.fill(fx.released(course)))
+    fx.submit(course, "killed", fx.fill(fx.released(course), relu="import os, signal\nos.kill(os.getpid(), signal.SIGKILL)"))
+    fx.submit(course, "invalid-json", '{"cells": [ this is not json')
+    fx.submit(course, "convkit-alias", fx.fill(fx.released(course), corr2d="from convkit import corr2d as _c\ndef corr2d(x, k):\n    return _c(x, k)"))
+    csvs = []
+    for _ in range(2):
+        proc = run_grade(course)
+        assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+        csvs.append((course / f"grades-{fx.ASSIGNMENT}.csv").read_text())
+    assert csvs[0] == csvs[1]
+    rows = {r["student_id"]: r for r in csv.DictReader(csvs[0].splitlines())}
+    assert (rows["alice"]["status"], rows["alice"]["score"]) == ("graded", "5")
+    assert rows["killed"]["status"] == "crashed" and rows["killed"]["reasons"]
+    # a time in a reason makes the CSV differ from run to run (it happens to agree in two quick runs)
+    assert not re.search(r"after \d+(\.\d+)? ?s\b", rows["killed"]["reasons"]), rows["killed"]["reasons"]
+    assert rows["invalid-json"]["status"] == "invalid"
+    assert rows["convkit-alias"]["flagged"] == "yes"
