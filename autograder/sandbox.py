@@ -182,7 +182,9 @@ def bwrap_args(cfg: dict, cwd: str, connection_file: str | None = None) -> list[
     if _bwrap_supports_size(bwrap):
         args += ["--size", str(cfg.get("tmp_bytes", TMP_BYTES))]
     args += ["--tmpfs", "/tmp"]
-    readonly = list(cfg["readonly"]) + [sys.base_prefix, os.path.dirname(os.path.realpath(sys.executable))]
+    # the Python environment the kernel runs in, wherever it lies (a clone under /tmp too, which the
+    # sandbox otherwise replaces by an empty tmpfs)
+    readonly = list(cfg["readonly"]) + [sys.prefix, sys.base_prefix, os.path.dirname(os.path.realpath(sys.executable))]
     writable = list(cfg["writable"]) + [cwd]
     extra = [connection_file] if connection_file else []
     tmpfs = ["/tmp"]
