@@ -10,8 +10,6 @@ from __future__ import annotations
 import csv
 import json
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import nbformat
@@ -92,11 +90,7 @@ HONEST_SCORES = {"alice": 5.0, "bob": 5.0, "carol": 3.0}
 
 
 def run_grade(course: Path, *extra, env=None):
-    import os
-
-    e = dict(os.environ, **(env or {}))
-    return subprocess.run([sys.executable, "-m", "autograder", "grade", fx.ASSIGNMENT, "--course", str(course), *extra],
-                          cwd=h.REPO, capture_output=True, text=True, env=e, timeout=1200)
+    return h.run_class_grader(course, fx.ASSIGNMENT, *extra, env=env)
 
 
 @pytest.fixture(scope="module")

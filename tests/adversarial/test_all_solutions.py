@@ -11,8 +11,6 @@ graded rather than crashed, not flagged). Full marks are read from the source no
 from __future__ import annotations
 
 import csv
-import subprocess
-import sys
 
 import pytest
 
@@ -39,8 +37,7 @@ def test_class_grader_gives_the_solution_full_marks_and_the_release_zero(assignm
     for notebook in h.notebooks(assignment):
         h.submit(course, "solution", assignment, notebook, h.solution_submission(assignment, notebook, release))
         h.submit(course, "release", assignment, notebook, (release / assignment / f"{notebook}.ipynb").read_text())
-    proc = subprocess.run([sys.executable, "-m", "autograder", "grade", assignment, "--course", str(course)],
-                          cwd=h.REPO, env=h._env(), capture_output=True, text=True, timeout=1500)
+    proc = h.run_class_grader(course, assignment, timeout=1500)
     assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-4000:]
     rows = {r["student_id"]: r for r in csv.DictReader(open(course / f"grades-{assignment}.csv"))}
     full = _max_points(assignment)

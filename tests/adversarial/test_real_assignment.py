@@ -22,8 +22,6 @@ import csv
 import html
 import json
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -283,8 +281,7 @@ HONEST = {"alice": {}, "bob": BOB}
 
 
 def run_grade(course: Path):
-    return subprocess.run([sys.executable, "-m", "autograder", "grade", A, "--course", str(course)],
-                          cwd=h.REPO, capture_output=True, text=True, timeout=1200)
+    return h.run_class_grader(course, A)
 
 
 @pytest.fixture(scope="module")

@@ -98,6 +98,13 @@ def run_nbgrader(course: Path, *args: str, check: bool = True) -> subprocess.Com
     return proc
 
 
+def run_class_grader(course: Path, assignment: str, *extra: str, env: dict | None = None,
+                     timeout: int = 1200) -> subprocess.CompletedProcess:
+    """``python -m autograder grade <assignment> --course <course> [extra]``, as an instructor runs it."""
+    return subprocess.run([sys.executable, "-m", "autograder", "grade", assignment, "--course", str(course), *extra],
+                          cwd=REPO, env=dict(_env(), **(env or {})), capture_output=True, text=True, timeout=timeout)
+
+
 def make_course(root: Path, assignment: str) -> Path:
     """A fresh course folder with this repo's config and one assignment generated into it."""
     root.mkdir(parents=True, exist_ok=True)
