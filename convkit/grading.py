@@ -219,10 +219,10 @@ class ForbiddenPolicy:
 
     Examples::
 
-        >>> import convkit.conv, convkit.grading
+        >>> import convkit.functional.conv, convkit.grading
         >>> policy = ForbiddenPolicy()
-        >>> policy.code_name(convkit.conv.conv2d.__code__, "convkit.conv")
-        'convkit.conv.conv2d'
+        >>> policy.code_name(convkit.functional.conv.conv2d.__code__, "convkit.functional.conv")
+        'convkit.functional.conv.conv2d'
         >>> policy.code_name(convkit.grading.check_array.__code__, "convkit.grading") is None
         True
         >>> policy.builtin_name(len) is None
@@ -346,7 +346,7 @@ def call_student(fn, *args, forbidden=DEFAULT_FORBIDDEN, allow=ALWAYS_ALLOWED, *
         >>> call_student(cheat, np.ones((3, 3)), np.ones((2, 2)))
         Traceback (most recent call last):
         ...
-        convkit.grading.ForbiddenCallError: cheat called convkit.conv.corr2d, which this exercise forbids
+        convkit.grading.ForbiddenCallError: cheat called convkit.functional.conv.corr2d, which this exercise forbids
     """
     if not callable(fn):
         raise TypeError(f"fn must be callable, got {type(fn).__name__}")
