@@ -195,3 +195,30 @@ def test_ch05_flop_counter_reports_exactly_two_flops_per_mac(cin, cout, k, group
     macs = conv_macs(cin, cout, k, side, groups=groups, bias=False, batch_size=2)
     assert counter.get_total_flops() == 2 * macs
     assert conv_macs(cin, cout, k, side, groups=groups, batch_size=2) == macs + 2 * cout * side**2
+
+
+# ---------------------------------------------------------------- chapter 06, the 1x1 article
+
+
+@pytest.mark.parametrize("cin, cmid, cout", [(256, 64, 256), (32, 8, 48), (16, 4, 16)])
+def test_ch06_reduction_limits_rank_so_it_changes_expressive_power(cin, cmid, cout):
+    """A 1x1 reduction to cmid channels then a 3x3 conv merges (convkit.merge_convs, checked on
+    torch) into a 3x3 conv whose every tap has rank <= cmid; a direct 3x3 conv reaches
+    min(cin, cout), so the identity-like layer is out of the pair's reach."""
+    from convkit import conv2d, merge_convs
+
+    rng = np.random.default_rng(0)
+    w1 = rng.standard_normal((cmid, cin, 1, 1))
+    w2 = rng.standard_normal((cout, cmid, 3, 3))
+    w, b = merge_convs(w1, np.zeros(cmid), w2, np.zeros(cout))
+    x = rng.standard_normal((1, cin, 6, 6))
+    pair = torch.nn.functional.conv2d(
+        torch.nn.functional.conv2d(torch.from_numpy(x), torch.from_numpy(w1)), torch.from_numpy(w2)
+    )
+    assert np.allclose(pair.numpy(), conv2d(x, w, b))
+    ranks = [np.linalg.matrix_rank(w[:, :, u, v]) for u in range(3) for v in range(3)]
+    assert max(ranks) == cmid < min(cin, cout)
+    direct = rng.standard_normal((cout, cin, 3, 3))
+    assert min(np.linalg.matrix_rank(direct[:, :, u, v]) for u in range(3) for v in range(3)) == min(
+        cin, cout
+    )
