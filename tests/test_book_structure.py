@@ -122,6 +122,10 @@ def test_check_your_understanding(path):
     for q in predictions:
         before_answer = q.split("```{dropdown} Answer", 1)[0]
         assert "```{code-cell}" in before_answer, f"{path.name}: the prediction has no code cell"
+        cell = before_answer.split("```{code-cell}", 1)[1]
+        assert re.search(r"^:tags: \[.*hide-output.*\]$", cell, flags=re.M), (
+            f"{path.name}: the prediction cell shows its output before the reader predicts"
+        )
         assert "{glue:text}`cyu_" in q.split("```{dropdown} Answer", 1)[1], (
             f"{path.name}: the prediction's answer quotes no computed number"
         )
