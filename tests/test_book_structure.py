@@ -259,3 +259,48 @@ def test_scaffold_counts():
         assert minutes % 5 == 0
         estimate = sc.MINUTES_PER_ANSWER * answers + sc.MINUTES_PER_LINE * lines
         assert minutes - 5 < estimate <= minutes
+
+
+@pytest.mark.book
+def test_a_dangling_term_or_citation_fails_the_build(tmp_path):
+    """A small book with the course's glossary, bibliography and Sphinx settings, no execution.
+
+    The glossary's chapter links are replaced by plain text (the chapters are not in this book).
+    A page that links a real term and cites a real paper builds; with a misspelt term and an
+    unknown citation key added, the build fails and names both.
+    """
+    import subprocess
+    import sys
+
+    import yaml
+
+    config = yaml.safe_load((REPO / "_config.yml").read_text())
+    small = {
+        "title": "scaffold check",
+        "execute": {"execute_notebooks": "off"},
+        "bibtex_bibfiles": ["references.bib"],
+        "sphinx": {"config": {k: v for k, v in config["sphinx"]["config"].items()
+                              if k.startswith(("bibtex", "suppress_warnings", "nitpick"))}},
+    }
+    (tmp_path / "_config.yml").write_text(yaml.safe_dump(small))
+    toc = "format: jb-book\nroot: page\nchapters:\n  - file: glossary\n"
+    (tmp_path / "_toc.yml").write_text(toc)
+    glossary = re.sub(r"\{doc\}`([^`]+)`", r"\1", (BOOK / "glossary.md").read_text())
+    (tmp_path / "glossary.md").write_text(glossary)
+    (tmp_path / "references.bib").write_text((BOOK / "references.bib").read_text())
+    good = "# Page\n\nA {term}`receptive field` {cite:p}`luo2016understanding`.\n\n"
+    good += "```{bibliography}\n:filter: docname in docnames\n```\n"
+    jb = Path(sys.executable).with_name("jupyter-book")
+
+    def build(text):
+        (tmp_path / "page.md").write_text(text)
+        return subprocess.run([str(jb), "build", str(tmp_path), "-W", "-n", "--keep-going"],
+                              capture_output=True, text=True, timeout=300)
+
+    ok = build(good)
+    assert ok.returncode == 0, ok.stdout[-3000:] + ok.stderr[-3000:]
+    dangling = " {term}`receptive feld` {cite:p}`nobody2099nothing`"
+    bad = build(good.replace("\n\n```{bibliography}", dangling + "\n\n```{bibliography}", 1))
+    assert bad.returncode != 0
+    assert "term not in glossary: 'receptive feld'" in bad.stdout + bad.stderr
+    assert 'could not find bibtex key "nobody2099nothing"' in bad.stdout + bad.stderr
