@@ -19,9 +19,9 @@ __version__ = "0.1.0"
 from convkit import transforms
 from convkit.formulas import (
     bottleneck_params,
-    conv_flops,
+    conv_macs,
     conv_params,
-    depthwise_separable_flops,
+    depthwise_separable_macs,
     depthwise_separable_params,
     effective_kernel_size,
     group_connectivity,
@@ -85,12 +85,12 @@ __all__ = [
     "invariance_error",
     # convkit.formulas
     "conv_params",
-    "conv_flops",
+    "conv_macs",
     "effective_kernel_size",
     "same_padding",
     "group_connectivity",
     "depthwise_separable_params",
-    "depthwise_separable_flops",
+    "depthwise_separable_macs",
     "inception_params",
     "naive_inception_params",
     "bottleneck_params",

@@ -10,11 +10,11 @@ measured). The output-size formulas sit beside the operations they describe
 ``tests/``; all names are also re-exported flat as ``convkit.<name>``.
 """
 
-from convkit.formulas.counting import conv_flops, conv_params
+from convkit.formulas.counting import conv_macs, conv_params
 from convkit.formulas.receptive_field import receptive_field
 from convkit.formulas.separable import (
     bottleneck_params,
-    depthwise_separable_flops,
+    depthwise_separable_macs,
     depthwise_separable_params,
     group_connectivity,
     inception_params,
@@ -24,12 +24,12 @@ from convkit.formulas.sizes import effective_kernel_size, same_padding
 
 __all__ = [
     "conv_params",
-    "conv_flops",
+    "conv_macs",
     "effective_kernel_size",
     "same_padding",
     "group_connectivity",
     "depthwise_separable_params",
-    "depthwise_separable_flops",
+    "depthwise_separable_macs",
     "inception_params",
     "naive_inception_params",
     "bottleneck_params",
