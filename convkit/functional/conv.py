@@ -47,6 +47,7 @@ from convkit._validation import (
     check_ndim,
     check_padding_mode,
     nonnegative_tuple,
+    positive_int,
     positive_tuple,
 )
 from convkit.functional.padding import pad as _pad
@@ -186,9 +187,7 @@ def _conv_nd(
     o, cg = w.shape[:2]
     ksize = w.shape[2:]
 
-    groups = check_int(groups, "groups")
-    if groups < 1:
-        raise ValueError(f"groups must be positive, got {groups}")
+    groups = positive_int(groups, "groups")
     if o == 0 or cg == 0 or 0 in ksize:
         raise ValueError(f"weight must not be empty, got shape {w.shape}")
     if o % groups:
