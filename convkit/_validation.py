@@ -26,6 +26,7 @@ __all__ = [
     "as_float_array",
     "as_real_array",
     "as_generator",
+    "is_int",
     "check_int",
     "positive_int",
     "nonnegative_int",
@@ -49,6 +50,17 @@ __all__ = [
 PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
 
 
+def is_int(value: Any) -> bool:
+    """Whether ``value`` is an int in torch's sense: a Python or numpy integer, not a bool.
+
+    Examples::
+
+        >>> is_int(3), is_int(np.int64(3)), is_int(True), is_int(3.0)
+        (True, True, False, False)
+    """
+    return isinstance(value, (numbers.Integral, np.integer)) and not isinstance(value, (bool, np.bool_))
+
+
 def check_int(value: Any, name: str) -> int:
     """Return ``value`` as a Python int, or raise :class:`TypeError` naming ``name``.
 
@@ -65,7 +77,7 @@ def check_int(value: Any, name: str) -> int:
         ...
         TypeError: stride must be an int, got float 2.0
     """
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
+    if not is_int(value):
         raise TypeError(f"{name} must be an int, got {type(value).__name__} {value!r}")
     return int(value)
 
@@ -219,7 +231,7 @@ def as_generator(rng: Any) -> np.random.Generator:
         return np.random.default_rng()
     if isinstance(rng, np.random.Generator):
         return rng
-    if isinstance(rng, (numbers.Integral, np.integer)) and not isinstance(rng, (bool, np.bool_)):
+    if is_int(rng):
         if rng < 0:
             raise ValueError(f"rng as a seed must be non-negative, got {rng}")
         return np.random.default_rng(int(rng))
@@ -256,7 +268,7 @@ def ntuple(value: Any, n: int, name: str) -> tuple[int, ...]:
                 f"{name} must be an int or a tuple of {n} ints, got a sequence of length {len(seq)}: {tuple(seq)!r}"
             )
         return tuple(check_int(v, name) for v in seq)
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
+    if not is_int(value):
         raise TypeError(f"{name} must be an int or a tuple of {n} ints, got {type(value).__name__} {value!r}")
     return (int(value),) * n
 
