@@ -35,7 +35,6 @@ from __future__ import annotations
 from math import prod
 from typing import Any
 
-import numpy as np
 
 from convkit._validation import check_bool, check_groups, nonnegative_int, positive_int, positive_tuple
 

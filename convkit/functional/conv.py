@@ -43,7 +43,6 @@ from numpy.lib.stride_tricks import as_strided, sliding_window_view
 
 from convkit._validation import (
     as_float_array,
-    check_int,
     check_ndim,
     check_padding_mode,
     nonnegative_tuple,

@@ -6,7 +6,7 @@ import torch
 from torch import nn
 
 from convkit.models.blocks import Inception
-from convkit.models.utils import _positive_int, _probability
+from convkit._validation import check_probability, positive_int
 
 __all__ = ["GoogLeNet", "GOOGLENET_INCEPTIONS"]
 
@@ -59,9 +59,9 @@ class GoogLeNet(nn.Module):
 
     def __init__(self, in_channels: int = 3, num_classes: int = 1000, dropout: float = 0.4):
         super().__init__()
-        in_channels = _positive_int(in_channels, "in_channels")
-        num_classes = _positive_int(num_classes, "num_classes")
-        dropout = _probability(dropout, "dropout")
+        in_channels = positive_int(in_channels, "in_channels")
+        num_classes = positive_int(num_classes, "num_classes")
+        dropout = check_probability(dropout, "dropout", include_one=False)
         cfg = GOOGLENET_INCEPTIONS
 
         def pool():

@@ -29,8 +29,6 @@ from convkit.transforms.functional import (
     adjust_saturation,
     affine,
     center_crop,
-    channel_stats,
-    crop,
     cutout_params,
     random_resized_crop_params,
     resized_crop,
