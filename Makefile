@@ -57,6 +57,7 @@ page: $(STAMP) $(MATHJAX)  ## build one page P=book/NN-slug.md into /tmp/page-NN
 	@test -n "$(P)" || { echo "usage: make page P=book/NN-slug.md" >&2; exit 2; }
 	@name=$(basename $(notdir $(P))); toc=/tmp/toc-$$name.yml; \
 	{ echo "format: jb-book"; echo "root: $(basename $(P))"; echo "chapters:"; echo "  - file: book/glossary"; \
+	  for f in intro setup shapes; do test "$$name" = $$f || echo "  - file: book/$$f"; done; \
 	  test -f exercises/$$name/$$name.ipynb && echo "  - file: exercises/$$name/$$name"; true; } > $$toc; \
 	cfg=/tmp/config-$$name.yml; $(BIN)/python -c "$$PAGE_CONFIG" _config.yml $$cfg || exit 1; \
 	$(BIN)/jupyter-book build . --toc $$toc --config $$cfg --path-output /tmp/page-$$name -W -n --keep-going
