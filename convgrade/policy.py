@@ -1,5 +1,6 @@
-"""What an assignment forbids: one :class:`GradingPolicy` per assignment, read by every part of the
-class grader (the scan of the submitted code, the guard inside the grading kernel, the batch command).
+"""What an assignment forbids: one :class:`GradingPolicy` per assignment, read by every part of
+the class grader (the scan of the submitted code, the guard inside the grading kernel, the batch
+command).
 
 Defaults are in code (:data:`DEFAULT_FORBIDDEN`, :data:`IMPLEMENTATION_IMPORTS`,
 :data:`UNSAFE_IMPORTS`): a numpy-only exercise may not call the reference package or torch's and
@@ -115,7 +116,7 @@ class GradingPolicy:
         >>> GradingPolicy(forbidden_calls=("scipy.signal",), forbidden_imports=("convkit",))
         Traceback (most recent call last):
         ...
-        ValueError: forbidden_imports must cover every module in forbidden_calls; missing: scipy.signal
+        ValueError: forbidden_imports misses modules named in forbidden_calls: scipy.signal
     """
 
     forbidden_calls: tuple[str, ...] = DEFAULT_FORBIDDEN
@@ -132,8 +133,8 @@ class GradingPolicy:
         missing = [m for m in self.call_modules() if not _covers(self.forbidden_imports, m)]
         if missing:
             raise ValueError(
-                "forbidden_imports must cover every module in forbidden_calls; "
-                f"missing: {', '.join(missing)}"
+                "forbidden_imports misses modules named in forbidden_calls: "
+                + ", ".join(missing)
             )
 
     def call_modules(self) -> tuple[str, ...]:
