@@ -1,13 +1,13 @@
 """Counting helpers for grouped, depthwise, separable and dilated convolutions, and for 1x1 blocks.
 
 Everything here is plain integer arithmetic on layer hyper-parameters (numpy only). The single-layer
-counts come from :func:`convkit.conv_params` and :func:`convkit.conv_flops`; this module adds the
+counts come from :func:`convkit.conv_params` and :func:`convkit.conv_macs`; this module adds the
 rules that combine them:
 
 * which output channel of a grouped convolution sees which input channel
   (:func:`group_connectivity`);
 * the parameters and multiply-accumulates of a depthwise-separable convolution
-  (:func:`depthwise_separable_params`, :func:`depthwise_separable_flops`);
+  (:func:`depthwise_separable_params`, :func:`depthwise_separable_macs`);
 * the extent of a dilated kernel and the padding that keeps the size ("same")
   (:func:`effective_kernel_size`, :func:`same_padding`);
 * the parameters of an Inception block with and without its 1x1 reductions and of a ResNet
@@ -22,12 +22,12 @@ import numbers
 
 import numpy as np
 
-from convkit.counting import conv_flops, conv_params
+from convkit.counting import conv_macs, conv_params
 
 __all__ = [
     "group_connectivity",
     "depthwise_separable_params",
-    "depthwise_separable_flops",
+    "depthwise_separable_macs",
     "effective_kernel_size",
     "same_padding",
     "inception_params",
@@ -132,13 +132,13 @@ def depthwise_separable_params(in_channels: int, out_channels: int, kernel_size,
     return int(depthwise + pointwise)
 
 
-def depthwise_separable_flops(in_channels: int, out_channels: int, kernel_size, output_size, bias: bool = True) -> int:
-    r"""Multiply-accumulates of a depthwise-separable convolution, counted as in :func:`convkit.conv_flops`.
+def depthwise_separable_macs(in_channels: int, out_channels: int, kernel_size, output_size, bias: bool = True) -> int:
+    r"""Multiply-accumulates of a depthwise-separable convolution, counted as in :func:`convkit.conv_macs`.
 
     For an output of :math:`H_{out} \times W_{out}` pixels and a square kernel, the depthwise
     stage costs :math:`C_{in} k^2 H_{out} W_{out}` multiply-accumulates and the pointwise stage
     :math:`C_{in} C_{out} H_{out} W_{out}`; with ``bias=True`` each stage adds the bias counts
-    that :func:`convkit.conv_flops` adds for it (one per output value). The standard convolution
+    that :func:`convkit.conv_macs` adds for it (one per output value). The standard convolution
     costs :math:`C_{in} C_{out} k^2 H_{out} W_{out}`.
 
     Args:
@@ -151,14 +151,14 @@ def depthwise_separable_flops(in_channels: int, out_channels: int, kernel_size, 
 
     Examples::
 
-        >>> depthwise_separable_flops(32, 64, 3, 10, bias=False)  # 32*9*100 + 32*64*100
+        >>> depthwise_separable_macs(32, 64, 3, 10, bias=False)  # 32*9*100 + 32*64*100
         233600
     """
     in_channels = _int(in_channels, "in_channels")
     out_channels = _int(out_channels, "out_channels")
     bias = _bool(bias, "bias")
-    depthwise = conv_flops(in_channels, in_channels, kernel_size, output_size, groups=in_channels, bias=bias)
-    pointwise = conv_flops(in_channels, out_channels, 1, output_size, bias=bias)
+    depthwise = conv_macs(in_channels, in_channels, kernel_size, output_size, groups=in_channels, bias=bias)
+    pointwise = conv_macs(in_channels, out_channels, 1, output_size, bias=bias)
     return int(depthwise + pointwise)
 
 

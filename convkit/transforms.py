@@ -1141,10 +1141,13 @@ def mixup(x, y, alpha: float = 1.0, rng=None):
 def cutmix_box(height: int, width: int, lam: float, rng=None):
     r"""Draw the CutMix box for a mixing weight ``lam``: ``(top, left, h, w)`` after clipping.
 
-    As in the reference implementation of Yun et al. (2019): the box has sides
-    :math:`\lfloor H \sqrt{1-\lambda} \rfloor` by :math:`\lfloor W \sqrt{1-\lambda} \rfloor`
-    (area fraction about :math:`1 - \lambda`), its centre is uniform over all pixels, and it
-    is clipped to the image. Clipping makes the box smaller, which is why :func:`cutmix`
+    As in the reference implementation of Yun et al. (2019): with
+    :math:`c_H = \lfloor H \sqrt{1-\lambda} \rfloor` and :math:`c_W = \lfloor W \sqrt{1-\lambda} \rfloor`,
+    the centre :math:`(c_y, c_x)` is uniform over all pixels and the box spans rows
+    :math:`c_y - \lfloor c_H/2 \rfloor` to :math:`c_y + \lfloor c_H/2 \rfloor` (end excluded), so
+    before clipping its sides are :math:`2\lfloor c_H/2 \rfloor` by :math:`2\lfloor c_W/2 \rfloor`
+    (:math:`c_H` rounded down to an even number; area fraction about :math:`1 - \lambda`). It
+    is then clipped to the image. Clipping makes the box smaller, which is why :func:`cutmix`
     recomputes :math:`\lambda` from the area actually pasted.
 
     Examples::
