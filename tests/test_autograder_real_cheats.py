@@ -72,7 +72,7 @@ def test_the_reference_patched_inside_the_students_function_fails_that_test_cell
     assert k.run(back) == ("ok", None, "", []), "and the reference is back for the next cell"
 
 
-def test_honest_answers_that_use_convkit_grading_and_numpy_are_not_reported(kernel_factory):
+def test_honest_answers_that_use_convgrade_and_numpy_are_not_reported(kernel_factory):
     k = kernel_factory([SETUP, TEST])
     k.run(SETUP)
     k.run("import convkit")

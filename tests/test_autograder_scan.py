@@ -39,7 +39,7 @@ def test_flags_with_reason(source, reason):
 
 
 @pytest.mark.parametrize("source", [
-    "import numpy as np\nfrom convkit.grading import check_array\n"
+    "import numpy as np\nfrom convgrade import check_array\n"
     "def corr2d(x, k):\n    x = np.asarray(x, float)\n    return np.lib.stride_tricks.sliding_window_view(x, k.shape).sum()",
     "def relu(x):\n    return np.maximum(x, 0)",
     "with open('notes.txt', 'w') as f:\n    f.write('ok')",
