@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import math
 import numbers
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -45,6 +45,8 @@ __all__ = [
     "PADDING_MODES",
     "check_padding_mode",
 ]
+
+_Number = TypeVar("_Number", int, float)
 
 #: The ``padding_mode`` values accepted by the convolutions (as :class:`torch.nn.Conv2d`).
 PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
@@ -82,6 +84,13 @@ def check_int(value: Any, name: str) -> int:
     return int(value)
 
 
+def _signed(value: _Number, name: str, *, positive: bool) -> _Number:
+    """``value`` if it is > 0 (``positive``) or >= 0, else ``ValueError`` naming ``name``."""
+    if value < 0 or (positive and value == 0):
+        raise ValueError(f"{name} must be {'positive' if positive else 'non-negative'}, got {value}")
+    return value
+
+
 def positive_int(value: Any, name: str) -> int:
     """:func:`check_int`, then require ``value >= 1`` (``ValueError`` otherwise).
 
@@ -92,10 +101,7 @@ def positive_int(value: Any, name: str) -> int:
         ...
         ValueError: groups must be positive, got 0
     """
-    value = check_int(value, name)
-    if value < 1:
-        raise ValueError(f"{name} must be positive, got {value}")
-    return value
+    return _signed(check_int(value, name), name, positive=True)
 
 
 def nonnegative_int(value: Any, name: str) -> int:
@@ -108,10 +114,7 @@ def nonnegative_int(value: Any, name: str) -> int:
         ...
         ValueError: padding must be non-negative, got -1
     """
-    value = check_int(value, name)
-    if value < 0:
-        raise ValueError(f"{name} must be non-negative, got {value}")
-    return value
+    return _signed(check_int(value, name), name, positive=False)
 
 
 def int_at_least(value: Any, minimum: int, name: str) -> int:
@@ -175,10 +178,7 @@ def positive_real(value: Any, name: str) -> float:
         ...
         ValueError: lr must be positive, got 0.0
     """
-    value = check_real(value, name)
-    if value <= 0:
-        raise ValueError(f"{name} must be positive, got {value}")
-    return value
+    return _signed(check_real(value, name), name, positive=True)
 
 
 def nonnegative_real(value: Any, name: str) -> float:
@@ -191,10 +191,7 @@ def nonnegative_real(value: Any, name: str) -> float:
         ...
         ValueError: degrees must be non-negative, got -0.5
     """
-    value = check_real(value, name)
-    if value < 0:
-        raise ValueError(f"{name} must be non-negative, got {value}")
-    return value
+    return _signed(check_real(value, name), name, positive=False)
 
 
 def check_probability(value: Any, name: str, *, include_one: bool = True) -> float:

@@ -111,7 +111,7 @@ def load_mnist_idx(directory, split: str = "train") -> tuple[np.ndarray, np.ndar
         raise ValueError(f"split must be 'train' or 'test', got {split!r}")
     names = _MNIST_FILES[split]
     found = [_find(directory, n) for n in names]
-    missing = [f"{n}[.gz]" for n, f in zip(names, found) if f is None]
+    missing = [f"{n}[.gz]" for n, f in zip(names, found, strict=False) if f is None]
     if missing:
         raise FileNotFoundError(
             f"load_mnist_idx found no {', '.join(missing)} in {directory}; "

@@ -35,8 +35,13 @@ from __future__ import annotations
 from math import prod
 from typing import Any
 
-
-from convkit._validation import check_bool, check_groups, nonnegative_int, positive_int, positive_tuple
+from convkit._validation import (
+    check_bool,
+    check_groups,
+    nonnegative_int,
+    positive_int,
+    positive_tuple,
+)
 
 __all__ = ["conv_params", "conv_macs"]
 

@@ -85,14 +85,14 @@ def _parse_layer(i: int, layer) -> tuple[int, int, int, int]:
     elif isinstance(layer, (tuple, list)):
         if not 1 <= len(layer) <= 4:
             raise ValueError(f"layers[{i}] must be (kernel_size, stride=1, padding=0, dilation=1), got {layer!r}")
-        values = dict(zip(_KEYS, layer))
+        values = dict(zip(_KEYS, layer, strict=False))
     else:
         raise TypeError(f"layers[{i}] must be a dict, a tuple or an int, got {type(layer).__name__}")
     k = values.get("kernel_size")
     s = values.get("stride", 1)
     p = values.get("padding", 0)
     d = values.get("dilation", 1)
-    for name, v in zip(_KEYS, (k, s, p, d)):
+    for name, v in zip(_KEYS, (k, s, p, d), strict=False):
         check_int(v, f"layers[{i}] {name}")
     k = positive_int(k, f"layers[{i}] kernel_size")
     s = positive_int(s, f"layers[{i}] stride")
@@ -302,10 +302,7 @@ def measure_receptive_field(model, input_shape, unit=None, positive=True, n_samp
     else:
         gen = torch.Generator().manual_seed(int(seed))
         x = torch.rand((n_samples,) + tuple(input_shape), generator=gen, dtype=torch.float64)
-        if positive:
-            x = x + 0.5
-        else:
-            x = 2 * x - 1
+        x = x + 0.5 if positive else 2 * x - 1
     x.requires_grad_(True)
     out = net(x)
     if out.ndim != 4:

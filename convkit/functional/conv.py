@@ -118,7 +118,7 @@ def _resolve_padding(padding: Any, d: int, stride: tuple, dilation: tuple, ksize
                 raise ValueError(f"padding='same' is not supported for strided convolutions, got stride={stride}")
             # torch: total = d(k-1); before = total // 2; the odd one goes after (bottom/right).
             out = []
-            for dil, k in zip(dilation, ksize):
+            for dil, k in zip(dilation, ksize, strict=False):
                 total = dil * (k - 1)
                 out.append((total // 2, total - total // 2))
             return out
@@ -148,7 +148,7 @@ def _scratch(slot: str, shape: tuple, dtype: np.dtype) -> np.ndarray:
 def _zero_pad(x: np.ndarray, widths: list[tuple[int, int]]) -> np.ndarray:
     """Zero-pad the trailing len(widths) dims of x into a scratch array (only the borders are zeroed)."""
     lead = x.ndim - len(widths)
-    shape = x.shape[:lead] + tuple(s + b + a for s, (b, a) in zip(x.shape[lead:], widths))
+    shape = x.shape[:lead] + tuple(s + b + a for s, (b, a) in zip(x.shape[lead:], widths, strict=False))
     out = _scratch("padded", shape, x.dtype)
     for dim, (b, a) in enumerate(widths, start=lead):
         before = [slice(None)] * out.ndim
@@ -157,7 +157,7 @@ def _zero_pad(x: np.ndarray, widths: list[tuple[int, int]]) -> np.ndarray:
         after[dim] = slice(out.shape[dim] - a, out.shape[dim])
         out[tuple(before)] = 0
         out[tuple(after)] = 0
-    out[(slice(None),) * lead + tuple(slice(b, b + s) for s, (b, _) in zip(x.shape[lead:], widths))] = x
+    out[(slice(None),) * lead + tuple(slice(b, b + s) for s, (b, _) in zip(x.shape[lead:], widths, strict=False))] = x
     return out
 
 
@@ -212,7 +212,7 @@ def _conv_nd(
         if padding_mode == "zeros":
             x = _zero_pad(x, widths)
         else:
-            for dim, ((pb, pa), size) in enumerate(zip(widths, x.shape[2:])):
+            for dim, ((pb, pa), size) in enumerate(zip(widths, x.shape[2:], strict=False)):
                 if padding_mode == "reflect" and max(pb, pa) >= size:
                     raise ValueError(
                         f"padding {(pb, pa)} with padding_mode='reflect' must be smaller than the input size "
@@ -226,13 +226,13 @@ def _conv_nd(
             flat = tuple(v for pair in reversed(widths) for v in pair)  # torch order: last dim first
             x = _pad(x, flat, mode=padding_mode)
     spatial_in = x.shape[2:]
-    span = tuple(dil * (k - 1) + 1 for dil, k in zip(dilation, ksize))
-    if any(sp > si for sp, si in zip(span, spatial_in)):
+    span = tuple(dil * (k - 1) + 1 for dil, k in zip(dilation, ksize, strict=False))
+    if any(sp > si for sp, si in zip(span, spatial_in, strict=False)):
         raise ValueError(
             f"weight's kernel size {tuple(ksize)} (dilated to {span}) can't be greater than the padded "
             f"input size {tuple(spatial_in)}"
         )
-    out_sp = tuple((si - sp) // s + 1 for si, sp, s in zip(spatial_in, span, stride))
+    out_sp = tuple((si - sp) // s + 1 for si, sp, s in zip(spatial_in, span, stride, strict=False))
     n_out = int(np.prod(out_sp))
     k_total = int(np.prod(ksize))
 
@@ -243,8 +243,8 @@ def _conv_nd(
         x,
         shape=(n, groups, cg) + tuple(ksize) + out_sp,
         strides=(sn, sc * cg, sc)
-        + tuple(st * dil for st, dil in zip(ss, dilation))
-        + tuple(st * s for st, s in zip(ss, stride)),
+        + tuple(st * dil for st, dil in zip(ss, dilation, strict=False))
+        + tuple(st * s for st, s in zip(ss, stride, strict=False)),
         writeable=False,
     )
 
@@ -534,7 +534,7 @@ def conv_output_size(input_size: Any, kernel_size: Any, stride: Any = 1, padding
     dil = positive_tuple(dilation, n, "dilation")
     widths = _resolve_padding(padding, n, st, dil, ks)
     out = []
-    for i, k, s, d_, (pb, pa) in zip(sizes, ks, st, dil, widths):
+    for i, k, s, d_, (pb, pa) in zip(sizes, ks, st, dil, widths, strict=False):
         span = d_ * (k - 1) + 1
         if i + pb + pa < span:
             raise ValueError(

@@ -83,7 +83,7 @@ def conv_reference(
     # 1. zero-pad the spatial axes
     x = np.pad(x, [(0, 0), (0, 0)] + [(pi, pi) for pi in p])
     # 2. every window that the dilated kernel covers: (N, C, *positions, *span)
-    span = tuple(di * (k - 1) + 1 for di, k in zip(dil, kernel))
+    span = tuple(di * (k - 1) + 1 for di, k in zip(dil, kernel, strict=False))
     axes = tuple(range(2, 2 + d))
     windows = sliding_window_view(x, span, axis=axes)
     # 3. keep every s-th position and every d-th tap: (N, C, *out, *kernel)

@@ -263,9 +263,8 @@ def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, coun
     if x.dtype.kind != "f":
         x = x.astype(np.float64)
     k, s, p, _ = _geometry(kernel_size, stride, padding, 1)
-    if divisor_override is not None:
-        if check_int(divisor_override, "divisor_override") == 0:
-            raise ValueError("divisor_override must not be zero")
+    if divisor_override is not None and check_int(divisor_override, "divisor_override") == 0:
+        raise ValueError("divisor_override must not be zero")
     out = pool_output_size(tuple(x.shape[-2:]), k, s, p, 1, ceil_mode)
     xp = _padded(x, k, s, p, (1, 1), out, 0)
     sums = _windows(xp, k, s, (1, 1), out).sum(axis=(-2, -1))
@@ -390,7 +389,7 @@ def max_unpool2d(input, indices, kernel_size, stride=None, padding=0, output_siz
             if not default[i] - s[i] < size[i] < default[i] + s[i]:
                 raise ValueError(
                     f"output_size {tuple(size)} is invalid: each size must lie strictly between "
-                    f"{tuple(d - t for d, t in zip(default, s))} and {tuple(d + t for d, t in zip(default, s))}"
+                    f"{tuple(d - t for d, t in zip(default, s, strict=False))} and {tuple(d + t for d, t in zip(default, s, strict=False))}"
                 )
     if min(size) <= 0:
         raise ValueError(f"the unpooled size {tuple(size)} is not positive; check kernel_size, stride and padding")

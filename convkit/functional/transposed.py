@@ -373,7 +373,7 @@ def conv2d_backward(grad_output, input, weight, stride=1, padding=0, dilation=1,
     # that the strided forward pass never reached
     op = tuple(
         size + 2 * pj - dj * (kj - 1) - 1 - (o_size - 1) * sj
-        for size, pj, dj, kj, o_size, sj in zip((h, w), p, d, (kh, kw), (ho, wo), s)
+        for size, pj, dj, kj, o_size, sj in zip((h, w), p, d, (kh, kw), (ho, wo), s, strict=False)
     )
     grad_input = conv_transpose2d(go, weight, None, s, p, op, g, d)
 

@@ -10,7 +10,6 @@ chain blocks without repeating the arithmetic.
 
 from __future__ import annotations
 
-
 import torch
 from torch import nn
 from torch.nn import functional as F

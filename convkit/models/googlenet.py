@@ -5,8 +5,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from convkit.models.blocks import Inception
 from convkit._validation import check_probability, positive_int
+from convkit.models.blocks import Inception
 
 __all__ = ["GoogLeNet", "GOOGLENET_INCEPTIONS"]
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from convkit.models.blocks import BasicBlock, Bottleneck
 from convkit._validation import positive_int
+from convkit.models.blocks import BasicBlock, Bottleneck
 
 __all__ = ["ResNet", "resnet18", "resnet34", "resnet50", "small_resnet"]
 
@@ -83,7 +83,7 @@ class ResNet(nn.Module):
         self.stem = nn.Sequential(*stem_layers)
 
         stages, channels = [], widths[0]
-        for i, (n_blocks, width) in enumerate(zip(layers, widths)):
+        for i, (n_blocks, width) in enumerate(zip(layers, widths, strict=False)):
             blocks = []
             for j in range(n_blocks):
                 stride = 2 if (i > 0 and j == 0) else 1

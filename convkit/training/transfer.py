@@ -14,7 +14,6 @@ few-label comparison. Importing this module loads torch; scikit-learn is importe
 
 from __future__ import annotations
 
-
 import numpy as np
 import torch
 from torch import nn

@@ -26,10 +26,10 @@ import sys
 import numpy as np
 
 from convkit._validation import as_generator as _as_generator
+from convkit._validation import check_int, positive_tuple
 from convkit._validation import check_probability as _probability
 from convkit._validation import check_real as _real
 from convkit._validation import nonnegative_real as _nonnegative
-from convkit._validation import check_int, positive_tuple
 from convkit.functional.upsampling import interpolate
 
 __all__ = [

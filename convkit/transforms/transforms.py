@@ -23,15 +23,6 @@ import math
 import numpy as np
 
 from convkit.transforms.functional import (
-    adjust_brightness,
-    adjust_contrast,
-    adjust_hue,
-    adjust_saturation,
-    affine,
-    center_crop,
-    cutout_params,
-    random_resized_crop_params,
-    resized_crop,
     _as_generator,
     _back,
     _jitter_range,
@@ -42,6 +33,15 @@ from convkit.transforms.functional import (
     _rgb,
     _size_pair,
     _to_numpy,
+    adjust_brightness,
+    adjust_contrast,
+    adjust_hue,
+    adjust_saturation,
+    affine,
+    center_crop,
+    cutout_params,
+    random_resized_crop_params,
+    resized_crop,
 )
 
 __all__ = [
@@ -227,7 +227,7 @@ class ZCAWhitening:
         self.matrix_ = None
         self.shape_ = None
 
-    def fit(self, images) -> "ZCAWhitening":
+    def fit(self, images) -> ZCAWhitening:
         x, _ = _to_numpy(images, "images", 3)
         if x.ndim == 3:
             x = x[:, None]
