@@ -11,7 +11,8 @@ Conventions, used by every function here:
   dot product of length :math:`\frac{C_{in}}{\text{groups}} \times \prod_i k_i`, so
 
   .. math::
-      \text{MACs} = \underbrace{N \times C_{out} \times \prod_i \text{out}_i}_{\text{output elements}}
+      \text{MACs} = \underbrace{N \times C_{out} \times \prod_i \text{out}_i}_{\text{output
+      elements}}
                     \times \frac{C_{in}}{\text{groups}} \times \prod_i k_i .
 
   With ``bias=True`` each output element also gets one bias addition, counted
@@ -120,7 +121,8 @@ def conv_macs(
     r"""Multiply-accumulates (MACs) of one ``ConvNd`` forward pass.
 
     .. math::
-        \text{MACs} = \underbrace{N \times C_{out} \times \prod_i \text{out}_i}_{\text{output elements}}
+        \text{MACs} = \underbrace{N \times C_{out} \times \prod_i \text{out}_i}_{\text{output
+        elements}}
                       \times \frac{C_{in}}{\text{groups}} \times \prod_i k_i
                       \;+\; \text{output elements} \ [\text{if bias}]
 
@@ -129,7 +131,8 @@ def conv_macs(
     bias it gets one more addition, counted as one MAC. ``bias=False`` gives the
     usual textbook count. FLOPs are twice the MACs:
     ``2 * conv_macs(..., bias=False)`` is what
-    :class:`torch.utils.flop_counter.FlopCounterMode` reports. Stride, padding and dilation only enter
+    :class:`torch.utils.flop_counter.FlopCounterMode` reports. Stride, padding and dilation only
+    enter
     through ``output_size`` (see :func:`convkit.conv_output_size`).
 
     Args:

@@ -47,7 +47,8 @@ def group_connectivity(in_channels: int, out_channels: int, groups: int = 1) -> 
     So output channel :math:`o` depends on input channel :math:`i` exactly when
 
     .. math::
-        \left\lfloor \frac{o}{C_{out}/G} \right\rfloor = \left\lfloor \frac{i}{C_{in}/G} \right\rfloor .
+        \left\lfloor \frac{o}{C_{out}/G} \right\rfloor = \left\lfloor \frac{i}{C_{in}/G}
+        \right\rfloor .
 
     Args:
         in_channels (int): :math:`C_{in}`, divisible by ``groups``.
@@ -144,7 +145,8 @@ def inception_params(in_channels: int, c1: int, c2, c3, c4: int, bias: bool = Tr
     r"""Parameters of an Inception block with 1x1 reductions (:class:`convkit.models.blocks.Inception`).
 
     .. math::
-        C_{in} c_1 + (C_{in} c_2[0] + 9\, c_2[0] c_2[1]) + (C_{in} c_3[0] + 25\, c_3[0] c_3[1]) + C_{in} c_4
+        C_{in} c_1 + (C_{in} c_2[0] + 9\, c_2[0] c_2[1]) + (C_{in} c_3[0] + 25\, c_3[0] c_3[1]) +
+        C_{in} c_4
 
     weights, plus one bias per output channel of each of the six convolutions,
     :math:`c_1 + c_2[0] + c_2[1] + c_3[0] + c_3[1] + c_4`, when ``bias=True``.
@@ -184,12 +186,14 @@ def inception_params(in_channels: int, c1: int, c2, c3, c4: int, bias: bool = Tr
 def naive_inception_params(in_channels: int, c1: int, c2: int, c3: int, bias: bool = True) -> int:
     r"""Parameters of the naive Inception block: 1x1, 3x3 and 5x5 convolutions straight on the input.
 
-    The naive block runs ``Conv2d(C_in, c1, 1)``, ``Conv2d(C_in, c2, 3)`` and ``Conv2d(C_in, c3, 5)``
+    The naive block runs ``Conv2d(C_in, c1, 1)``, ``Conv2d(C_in, c2, 3)`` and ``Conv2d(C_in, c3,
+    5)``
     side by side with a 3x3 max-pool, which has no parameters (and passes all :math:`C_{in}`
     channels through):
 
     .. math::
-        C_{in} (c_1 + 9 c_2 + 25 c_3) \;+\; (c_1 + c_2 + c_3) \text{ biases when } \texttt{bias=True}.
+        C_{in} (c_1 + 9 c_2 + 25 c_3) \;+\; (c_1 + c_2 + c_3) \text{ biases when }
+        \texttt{bias=True}.
 
     Args:
         in_channels (int): :math:`C_{in}`.

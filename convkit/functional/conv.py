@@ -58,7 +58,8 @@ _SPATIAL = {1: "L", 2: "H, W", 3: "D, H, W"}
 #: Target size in bytes of one im2col block (see :func:`_conv_nd`): about a core's L2 cache.
 _BLOCK_BYTES = 1 << 20
 
-#: Per-thread scratch buffers (padded input, im2col columns) kept between calls, each up to this size.
+#: Per-thread scratch buffers (padded input, im2col columns) kept between calls, each up to this
+#: size.
 _SCRATCH = threading.local()
 _SCRATCH_MAX_BYTES = 1 << 25
 
@@ -71,7 +72,8 @@ def corr2d(x: Any, kernel: Any) -> np.ndarray:
     kernel with the window of ``x`` under it:
 
     .. math::
-        \text{out}(i, j) = \sum_{a=0}^{k_h-1} \sum_{b=0}^{k_w-1} x(i + a, j + b)\, \text{kernel}(a, b)
+        \text{out}(i, j) = \sum_{a=0}^{k_h-1} \sum_{b=0}^{k_w-1} x(i + a, j + b)\, \text{kernel}(a,
+        b)
 
     (no kernel flip: this is cross-correlation, which deep-learning libraries
     call convolution).
@@ -248,7 +250,8 @@ def _conv_nd(
         writeable=False,
     )
 
-    # 3. one matrix product per (sample, group): (g, O/g, C/g*K) @ (N, g, C/g*K, L) -> (N, g, O/g, L),
+    # 3. one matrix product per (sample, group): (g, O/g, C/g*K) @ (N, g, C/g*K, L) -> (N, g, O/g,
+    # L),
     #    done block by block: a block is a few samples, or a few output rows of one sample, sized so
     #    that its im2col copy (about _BLOCK_BYTES) is still in the CPU cache when matmul reads it.
     #    Materialising the whole (N, g, C/g*K, L) matrix at once is ~1.7x slower on large inputs.
@@ -300,7 +303,8 @@ def conv1d(
     Args:
         input: input array of shape :math:`(\text{minibatch}, \text{in\_channels}, iW)`
             or unbatched :math:`(\text{in\_channels}, iW)`.
-        weight: filters of shape :math:`(\text{out\_channels}, \frac{\text{in\_channels}}{\text{groups}}, kW)`.
+        weight: filters of shape :math:`(\text{out\_channels},
+            \frac{\text{in\_channels}}{\text{groups}}, kW)`.
         bias: optional bias of shape :math:`(\text{out\_channels})`. Default: ``None``
         stride: the stride of the convolving kernel, an int or a one-element tuple. Default: 1
         padding: implicit padding on both sides of the input: an int, a one-element tuple,
@@ -322,7 +326,8 @@ def conv1d(
               L_{out} = \left\lfloor\frac{L_{in} + 2 \times \text{padding} - \text{dilation}
                         \times (K - 1) - 1}{\text{stride}} + 1\right\rfloor
 
-          (with ``'same'``, :math:`2 \times \text{padding}` is :math:`\text{dilation} \times (K - 1)`).
+          (with ``'same'``, :math:`2 \times \text{padding}` is :math:`\text{dilation} \times (K -
+          1)`).
 
     Returns:
         numpy.ndarray of the input's float dtype (float64 for integer input).
@@ -360,7 +365,8 @@ def conv2d(
     Args:
         input: input array of shape :math:`(\text{minibatch}, \text{in\_channels}, iH, iW)`
             or unbatched :math:`(\text{in\_channels}, iH, iW)`.
-        weight: filters of shape :math:`(\text{out\_channels}, \frac{\text{in\_channels}}{\text{groups}}, kH, kW)`.
+        weight: filters of shape :math:`(\text{out\_channels},
+            \frac{\text{in\_channels}}{\text{groups}}, kH, kW)`.
         bias: optional bias of shape :math:`(\text{out\_channels})`. Default: ``None``
         stride: the stride of the convolving kernel, an int or a tuple ``(sH, sW)``. Default: 1
         padding: implicit padding on both sides of the input: an int, a tuple ``(padH, padW)``,
@@ -377,7 +383,8 @@ def conv2d(
     Shape:
         - Input: :math:`(N, C_{in}, H_{in}, W_{in})` or :math:`(C_{in}, H_{in}, W_{in})`
         - Weight: :math:`(C_{out}, C_{in} / \text{groups}, K_H, K_W)`
-        - Output: :math:`(N, C_{out}, H_{out}, W_{out})` or :math:`(C_{out}, H_{out}, W_{out})`, where
+        - Output: :math:`(N, C_{out}, H_{out}, W_{out})` or :math:`(C_{out}, H_{out}, W_{out})`,
+          where
 
           .. math::
               H_{out} = \left\lfloor\frac{H_{in} + 2 \times \text{padding}[0] - \text{dilation}[0]
@@ -387,7 +394,8 @@ def conv2d(
               W_{out} = \left\lfloor\frac{W_{in} + 2 \times \text{padding}[1] - \text{dilation}[1]
                         \times (K_W - 1) - 1}{\text{stride}[1]} + 1\right\rfloor
 
-          (with ``'same'``, :math:`2 \times \text{padding}[i]` is :math:`\text{dilation}[i] \times (K_i - 1)`).
+          (with ``'same'``, :math:`2 \times \text{padding}[i]` is :math:`\text{dilation}[i] \times
+          (K_i - 1)`).
 
     Returns:
         numpy.ndarray of the input's float dtype (float64 for integer input).
@@ -441,24 +449,28 @@ def conv3d(
             (the output has the input's size; stride 1 only; where the total padding
             :math:`\text{dilation} \times (k - 1)` is odd, the extra slice goes at the end,
             as in torch). Default: 0
-        dilation: the spacing between kernel elements, an int or a tuple ``(dT, dH, dW)``. Default: 1
+        dilation: the spacing between kernel elements, an int or a tuple ``(dT, dH, dW)``. Default:
+            1
         groups: split the input into groups; both ``in_channels`` and ``out_channels``
             must be divisible by it. Default: 1
         padding_mode: what fills the padding: ``'zeros'``, ``'reflect'``, ``'replicate'`` or
             ``'circular'`` (see :func:`convkit.pad`). Default: ``'zeros'``
 
     Shape:
-        - Input: :math:`(N, C_{in}, D_{in}, H_{in}, W_{in})` or :math:`(C_{in}, D_{in}, H_{in}, W_{in})`
+        - Input: :math:`(N, C_{in}, D_{in}, H_{in}, W_{in})` or :math:`(C_{in}, D_{in}, H_{in},
+          W_{in})`
         - Weight: :math:`(C_{out}, C_{in} / \text{groups}, K_D, K_H, K_W)`
         - Output: :math:`(N, C_{out}, D_{out}, H_{out}, W_{out})` or
           :math:`(C_{out}, D_{out}, H_{out}, W_{out})`, where, for each spatial dimension
           :math:`i \in \{0, 1, 2\}` (D, H, W),
 
           .. math::
-              \text{out}_i = \left\lfloor\frac{\text{in}_i + 2 \times \text{padding}[i] - \text{dilation}[i]
+              \text{out}_i = \left\lfloor\frac{\text{in}_i + 2 \times \text{padding}[i] -
+              \text{dilation}[i]
                         \times (K_i - 1) - 1}{\text{stride}[i]} + 1\right\rfloor
 
-          (with ``'same'``, :math:`2 \times \text{padding}[i]` is :math:`\text{dilation}[i] \times (K_i - 1)`).
+          (with ``'same'``, :math:`2 \times \text{padding}[i]` is :math:`\text{dilation}[i] \times
+          (K_i - 1)`).
 
     Returns:
         numpy.ndarray of the input's float dtype (float64 for integer input).

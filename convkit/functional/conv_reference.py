@@ -8,7 +8,8 @@ with the weights:
 
 .. math::
     \text{out}(n, o, \mathbf{i}) = \text{bias}(o) + \sum_{c \in \text{group}(o)}
-        \sum_{\mathbf{k}} \text{input}(n, c, \mathbf{s} \odot \mathbf{i} + \mathbf{d} \odot \mathbf{k})
+        \sum_{\mathbf{k}} \text{input}(n, c, \mathbf{s} \odot \mathbf{i} + \mathbf{d} \odot
+        \mathbf{k})
         \, \text{weight}(o, c, \mathbf{k})
 
 with stride :math:`\mathbf{s}` and dilation :math:`\mathbf{d}`, as

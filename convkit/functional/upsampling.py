@@ -107,12 +107,14 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
         raise ValueError("exactly one of size or scale_factor must be given")
 
     in_h, in_w = input.shape[2:]
+    scales: tuple[float | None, ...]
     if size is not None:
         out_h, out_w = positive_tuple(size, 2, "size")
         scales = (None, None)
     else:
-        scales = positive_real_tuple(scale_factor, 2, "scale_factor")
-        out_h, out_w = math.floor(in_h * scales[0]), math.floor(in_w * scales[1])
+        scale_h, scale_w = positive_real_tuple(scale_factor, 2, "scale_factor")
+        scales = (scale_h, scale_w)
+        out_h, out_w = math.floor(in_h * scale_h), math.floor(in_w * scale_w)
         if out_h < 1 or out_w < 1:
             raise ValueError(
                 f"scale_factor={scale_factor!r} gives an empty output for input of shape {input.shape}"

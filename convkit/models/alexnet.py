@@ -49,7 +49,8 @@ class AlexNet(nn.Module):
     Shape:
         - Input: :math:`(N, C_{in}, 224, 224)`
         - Features: :math:`(N, 256, 6, 6)`; the spatial side is
-          :math:`\lfloor(\lfloor(\lfloor(\lfloor (H + 4 - 11)/4 \rfloor + 1 - 3)/2\rfloor + 1 - 3)/2\rfloor + 1 - 3)/2\rfloor + 1`
+          :math:`\lfloor(\lfloor(\lfloor(\lfloor (H + 4 - 11)/4 \rfloor + 1 - 3)/2\rfloor + 1 -
+          3)/2\rfloor + 1 - 3)/2\rfloor + 1`
         - Output: :math:`(N, \text{num\_classes})`
 
     Examples::

@@ -246,7 +246,8 @@ class DepthwiseSeparableConv(nn.Module):
     Shape:
         - Input: :math:`(N, C_{in}, H, W)`
         - Output: :math:`(N, C_{out}, H_{out}, W_{out})` with
-          :math:`H_{out} = \left\lfloor \frac{H + 2 \text{padding} - \text{dilation}(\text{kernel\_size} - 1) - 1}{\text{stride}} \right\rfloor + 1`,
+          :math:`H_{out} = \left\lfloor \frac{H + 2 \text{padding} -
+          \text{dilation}(\text{kernel\_size} - 1) - 1}{\text{stride}} \right\rfloor + 1`,
           likewise for :math:`W`.
 
     The block has :math:`C_{in} k^2 + C_{in}` (depthwise) :math:`+ C_{in} C_{out} + C_{out}`

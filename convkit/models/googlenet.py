@@ -10,7 +10,8 @@ from convkit.models.blocks import Inception
 
 __all__ = ["GoogLeNet", "GOOGLENET_INCEPTIONS"]
 
-#: ``(in_channels, c1, c2, c3, c4)`` of the nine Inception blocks (3a, 3b, 4a-4e, 5a, 5b), paper's table 1.
+#: ``(in_channels, c1, c2, c3, c4)`` of the nine Inception blocks (3a, 3b, 4a-4e, 5a, 5b), paper's
+#: table 1.
 GOOGLENET_INCEPTIONS = {
     "3a": (192, 64, (96, 128), (16, 32), 32),
     "3b": (256, 128, (128, 192), (32, 96), 64),
@@ -30,7 +31,8 @@ class GoogLeNet(nn.Module):
     Five stages (``b1`` ... ``b5``) and a linear head:
 
     * ``b1``: ``Conv2d(C_in, 64, 7, stride=2, padding=3)``, ReLU, ``MaxPool2d(3, 2, padding=1)``
-    * ``b2``: ``Conv2d(64, 64, 1)``, ReLU, ``Conv2d(64, 192, 3, padding=1)``, ReLU, ``MaxPool2d(3, 2, padding=1)``
+    * ``b2``: ``Conv2d(64, 64, 1)``, ReLU, ``Conv2d(64, 192, 3, padding=1)``, ReLU, ``MaxPool2d(3,
+      2, padding=1)``
     * ``b3``: Inception 3a, 3b, ``MaxPool2d(3, 2, padding=1)``
     * ``b4``: Inception 4a - 4e, ``MaxPool2d(3, 2, padding=1)``
     * ``b5``: Inception 5a, 5b, ``AdaptiveAvgPool2d(1)``, Flatten

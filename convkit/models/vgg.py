@@ -32,7 +32,8 @@ def vgg_block(num_convs: int, in_channels: int, out_channels: int) -> nn.Sequent
         - Input: :math:`(N, C_{in}, H, W)`
         - Output: :math:`(N, C_{out}, \lfloor H/2 \rfloor, \lfloor W/2 \rfloor)`
 
-    Parameters: :math:`(9 C_{in} C_{out} + C_{out}) + (\text{num\_convs} - 1)(9 C_{out}^2 + C_{out})`.
+    Parameters: :math:`(9 C_{in} C_{out} + C_{out}) + (\text{num\_convs} - 1)(9 C_{out}^2 +
+        C_{out})`.
 
     Examples::
 

@@ -165,7 +165,8 @@ class PerImageStandardize:
         \text{out} = \frac{\text{img} - \mu}{\max(\sigma, 1/\sqrt{n})}, \qquad n = C H W.
 
     Shape:
-        - Input: :math:`(C, H, W)` or :math:`(N, C, H, W)` (each image on its own); Output: the same.
+        - Input: :math:`(C, H, W)` or :math:`(N, C, H, W)` (each image on its own); Output: the
+          same.
 
     Examples::
 
