@@ -16,7 +16,7 @@ __all__ = ["pad", "PAD_MODES"]
 #: (the name :class:`torch.nn.Conv2d` uses for the same thing).
 PAD_MODES = ("constant", "zeros", "reflect", "replicate", "circular")
 
-_NUMPY_MODE = {"reflect": "reflect", "replicate": "edge", "circular": "wrap"}
+_NUMPY_MODE: dict[str, Any] = {"reflect": "reflect", "replicate": "edge", "circular": "wrap"}
 
 
 def _pad_widths(pad_arg: Any, ndim: int) -> list[tuple[int, int]]:

@@ -224,9 +224,9 @@ class ZCAWhitening:
         self.eps = _real(eps, "eps")
         if self.eps < 0:
             raise ValueError(f"eps must be non-negative, got {eps}")
-        self.mean_ = None
-        self.matrix_ = None
-        self.shape_ = None
+        self.mean_: np.ndarray | None = None
+        self.matrix_: np.ndarray | None = None
+        self.shape_: tuple[int, ...] | None = None
 
     def fit(self, images) -> ZCAWhitening:
         x, _ = _to_numpy(images, "images", 3)
@@ -236,8 +236,9 @@ class ZCAWhitening:
             raise ValueError(f"images must have shape (N, C, H, W) with N >= 2, got {x.shape}")
         flat = x.reshape(len(x), -1).astype(np.float64)
         self.shape_ = x.shape[1:]
-        self.mean_ = flat.mean(axis=0)
-        centred = flat - self.mean_
+        mean = flat.mean(axis=0)
+        self.mean_ = mean
+        centred = flat - mean
         cov = centred.T @ centred / len(flat)
         vals, vecs = np.linalg.eigh(cov)
         vals = np.maximum(vals, 0.0) + self.eps
@@ -247,7 +248,7 @@ class ZCAWhitening:
         return self
 
     def __call__(self, img):
-        if self.matrix_ is None:
+        if self.matrix_ is None or self.mean_ is None or self.shape_ is None:
             raise RuntimeError("call fit(images) before using ZCAWhitening")
         x, like = _to_numpy(img, "img", 3)
         if x.shape[-3:] != self.shape_ or x.ndim not in (3, 4):
@@ -355,15 +356,17 @@ class RandomResizedCrop:
         self.scale = _range(scale, "scale")
         self.ratio = _range(ratio, "ratio")
         self.rng = _as_generator(rng)
-        self.last_params = None
+        self.last_params: tuple[int, int, int, int] | None = None
 
     get_params = staticmethod(random_resized_crop_params)
 
     def __call__(self, img):
         x, like = _to_numpy(img, "img")
-        box = random_resized_crop_params(x.shape[-2], x.shape[-1], self.scale, self.ratio, self.rng)
-        self.last_params = box
-        return _back(resized_crop(x, *box, self.size), like)
+        top, left, height, width = random_resized_crop_params(
+            x.shape[-2], x.shape[-1], self.scale, self.ratio, self.rng
+        )
+        self.last_params = (top, left, height, width)
+        return _back(resized_crop(x, top, left, height, width, self.size), like)
 
     def __repr__(self) -> str:
         return f"RandomResizedCrop(size={self.size}, scale={self.scale}, ratio={self.ratio})"
@@ -516,7 +519,7 @@ class Cutout:
         self.size = _size_pair(size, "size")
         self.fill = _real(fill, "fill")
         self.rng = _as_generator(rng)
-        self.last_params = None
+        self.last_params: tuple[int, int, int, int] | None = None
 
     get_params = staticmethod(cutout_params)
 
