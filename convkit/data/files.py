@@ -22,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-_IDX_DTYPES = {
+_IDX_DTYPES: dict[int, np.dtype] = {
     0x08: np.dtype(np.uint8),
     0x09: np.dtype(np.int8),
     0x0B: np.dtype(">i2"),
@@ -111,7 +111,7 @@ def load_mnist_idx(directory, split: str = "train") -> tuple[np.ndarray, np.ndar
         raise ValueError(f"split must be 'train' or 'test', got {split!r}")
     names = _MNIST_FILES[split]
     found = [_find(directory, n) for n in names]
-    missing = [f"{n}[.gz]" for n, f in zip(names, found) if f is None]
+    missing = [f"{n}[.gz]" for n, f in zip(names, found, strict=False) if f is None]
     if missing:
         raise FileNotFoundError(
             f"load_mnist_idx found no {', '.join(missing)} in {directory}; "

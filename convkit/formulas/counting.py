@@ -11,7 +11,8 @@ Conventions, used by every function here:
   dot product of length :math:`\frac{C_{in}}{\text{groups}} \times \prod_i k_i`, so
 
   .. math::
-      \text{MACs} = \underbrace{N \times C_{out} \times \prod_i \text{out}_i}_{\text{output elements}}
+      \text{MACs} = \underbrace{N \times C_{out} \times \prod_i \text{out}_i}_{\text{output
+      elements}}
                     \times \frac{C_{in}}{\text{groups}} \times \prod_i k_i .
 
   With ``bias=True`` each output element also gets one bias addition, counted
@@ -35,9 +36,13 @@ from __future__ import annotations
 from math import prod
 from typing import Any
 
-import numpy as np
-
-from convkit._validation import check_groups, check_int, positive_tuple
+from convkit._validation import (
+    check_bool,
+    check_groups,
+    nonnegative_int,
+    positive_int,
+    positive_tuple,
+)
 
 __all__ = ["conv_params", "conv_macs"]
 
@@ -48,19 +53,11 @@ def _spatial_ndim(ndim: Any, **named: Any) -> int:
     if len(set(lengths.values())) > 1:
         raise ValueError(f"kernel_size and output_size must have the same length, got lengths {lengths}")
     if ndim is not None:
-        ndim = check_int(ndim, "ndim")
-        if ndim < 1:
-            raise ValueError(f"ndim must be positive, got {ndim}")
+        ndim = positive_int(ndim, "ndim")
         if lengths and next(iter(lengths.values())) != ndim:
             raise ValueError(f"ndim={ndim} does not match the tuple lengths {lengths}")
         return ndim
     return next(iter(lengths.values())) if lengths else 2
-
-
-def _check_bias(bias: Any) -> bool:
-    if not isinstance(bias, (bool, np.bool_)):
-        raise TypeError(f"bias must be a bool, got {type(bias).__name__} {bias!r}")
-    return bool(bias)
 
 
 def conv_params(
@@ -103,7 +100,7 @@ def conv_params(
         104
     """
     groups = check_groups(groups, in_channels, out_channels)
-    bias = _check_bias(bias)
+    bias = check_bool(bias, "bias")
     n = _spatial_ndim(ndim, kernel_size=kernel_size)
     ks = positive_tuple(kernel_size, n, "kernel_size")
     weights = out_channels * (in_channels // groups) * prod(ks)
@@ -124,7 +121,8 @@ def conv_macs(
     r"""Multiply-accumulates (MACs) of one ``ConvNd`` forward pass.
 
     .. math::
-        \text{MACs} = \underbrace{N \times C_{out} \times \prod_i \text{out}_i}_{\text{output elements}}
+        \text{MACs} = \underbrace{N \times C_{out} \times \prod_i \text{out}_i}_{\text{output
+        elements}}
                       \times \frac{C_{in}}{\text{groups}} \times \prod_i k_i
                       \;+\; \text{output elements} \ [\text{if bias}]
 
@@ -133,7 +131,8 @@ def conv_macs(
     bias it gets one more addition, counted as one MAC. ``bias=False`` gives the
     usual textbook count. FLOPs are twice the MACs:
     ``2 * conv_macs(..., bias=False)`` is what
-    :class:`torch.utils.flop_counter.FlopCounterMode` reports. Stride, padding and dilation only enter
+    :class:`torch.utils.flop_counter.FlopCounterMode` reports. Stride, padding and dilation only
+    enter
     through ``output_size`` (see :func:`convkit.conv_output_size`).
 
     Args:
@@ -163,10 +162,8 @@ def conv_macs(
         7.89
     """
     groups = check_groups(groups, in_channels, out_channels)
-    bias = _check_bias(bias)
-    batch_size = check_int(batch_size, "batch_size")
-    if batch_size < 0:
-        raise ValueError(f"batch_size must be non-negative, got {batch_size}")
+    bias = check_bool(bias, "bias")
+    batch_size = nonnegative_int(batch_size, "batch_size")
     n = _spatial_ndim(ndim, kernel_size=kernel_size, output_size=output_size)
     ks = positive_tuple(kernel_size, n, "kernel_size")
     outs = positive_tuple(output_size, n, "output_size")

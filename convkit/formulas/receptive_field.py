@@ -23,10 +23,11 @@ torch only when called, so importing this module needs numpy alone.
 
 from __future__ import annotations
 
-import numbers
 from dataclasses import dataclass
 
 import numpy as np
+
+from convkit._validation import check_int, is_int, nonnegative_int, positive_int
 
 __all__ = [
     "LayerField",
@@ -71,12 +72,8 @@ class LayerField:
         return (centre - half, centre + half)
 
 
-def _is_int(v) -> bool:
-    return isinstance(v, (numbers.Integral, np.integer)) and not isinstance(v, (bool, np.bool_))
-
-
 def _parse_layer(i: int, layer) -> tuple[int, int, int, int]:
-    if _is_int(layer):
+    if is_int(layer):
         values = {"kernel_size": layer}
     elif isinstance(layer, dict):
         unknown = set(layer) - set(_KEYS)
@@ -88,25 +85,20 @@ def _parse_layer(i: int, layer) -> tuple[int, int, int, int]:
     elif isinstance(layer, (tuple, list)):
         if not 1 <= len(layer) <= 4:
             raise ValueError(f"layers[{i}] must be (kernel_size, stride=1, padding=0, dilation=1), got {layer!r}")
-        values = dict(zip(_KEYS, layer))
+        values = dict(zip(_KEYS, layer, strict=False))
     else:
         raise TypeError(f"layers[{i}] must be a dict, a tuple or an int, got {type(layer).__name__}")
     k = values.get("kernel_size")
     s = values.get("stride", 1)
     p = values.get("padding", 0)
     d = values.get("dilation", 1)
-    for name, v in zip(_KEYS, (k, s, p, d)):
-        if not _is_int(v):
-            raise TypeError(f"layers[{i}] {name} must be an int, got {v!r}")
-    if k < 1:
-        raise ValueError(f"layers[{i}] kernel_size must be at least 1, got {k}")
-    if s < 1:
-        raise ValueError(f"layers[{i}] stride must be at least 1, got {s}")
-    if p < 0:
-        raise ValueError(f"layers[{i}] padding must be non-negative, got {p}")
-    if d < 1:
-        raise ValueError(f"layers[{i}] dilation must be at least 1, got {d}")
-    return int(k), int(s), int(p), int(d)
+    for name, v in zip(_KEYS, (k, s, p, d), strict=False):
+        check_int(v, f"layers[{i}] {name}")
+    k = positive_int(k, f"layers[{i}] kernel_size")
+    s = positive_int(s, f"layers[{i}] stride")
+    p = nonnegative_int(p, f"layers[{i}] padding")
+    d = positive_int(d, f"layers[{i}] dilation")
+    return k, s, p, d
 
 
 def receptive_field(layers, input_size=None) -> list[LayerField]:
@@ -145,10 +137,7 @@ def receptive_field(layers, input_size=None) -> list[LayerField]:
     if not isinstance(layers, (list, tuple)):
         raise TypeError(f"layers must be a list of layers, got {type(layers).__name__}")
     if input_size is not None:
-        if not _is_int(input_size):
-            raise TypeError(f"input_size must be an int, got {input_size!r}")
-        if input_size < 1:
-            raise ValueError(f"input_size must be positive, got {input_size}")
+        input_size = positive_int(input_size, "input_size")
     size, jump, start, n = 1, 1, 0.0, input_size
     records = []
     for i, layer in enumerate(layers):
@@ -294,10 +283,9 @@ def measure_receptive_field(model, input_shape, unit=None, positive=True, n_samp
 
     if not isinstance(model, torch.nn.Module):
         raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
-    if not (isinstance(input_shape, (tuple, list)) and len(input_shape) == 3 and all(_is_int(v) and v > 0 for v in input_shape)):
+    if not (isinstance(input_shape, (tuple, list)) and len(input_shape) == 3 and all(is_int(v) and v > 0 for v in input_shape)):
         raise ValueError(f"input_shape must be (C, H, W) with positive ints, got {input_shape!r}")
-    if not _is_int(n_samples) or n_samples < 1:
-        raise ValueError(f"n_samples must be a positive int, got {n_samples!r}")
+    n_samples = positive_int(n_samples, "n_samples")
     net = copy.deepcopy(model).double().eval()
     if positive:
         with torch.no_grad():
@@ -314,10 +302,7 @@ def measure_receptive_field(model, input_shape, unit=None, positive=True, n_samp
     else:
         gen = torch.Generator().manual_seed(int(seed))
         x = torch.rand((n_samples,) + tuple(input_shape), generator=gen, dtype=torch.float64)
-        if positive:
-            x = x + 0.5
-        else:
-            x = 2 * x - 1
+        x = x + 0.5 if positive else 2 * x - 1
     x.requires_grad_(True)
     out = net(x)
     if out.ndim != 4:

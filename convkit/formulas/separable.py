@@ -16,10 +16,9 @@ The tests in ``tests/test_separable.py`` check every formula against PyTorch.
 
 from __future__ import annotations
 
-import numbers
-
 import numpy as np
 
+from convkit._validation import check_bool, check_groups, positive_int
 from convkit.formulas.counting import conv_macs, conv_params
 
 __all__ = [
@@ -32,24 +31,11 @@ __all__ = [
 ]
 
 
-def _int(value, name: str, *, minimum: int = 1) -> int:
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be an int, got {type(value).__name__}")
-    if value < minimum:
-        raise ValueError(f"{name} must be >= {minimum}, got {value}")
-    return int(value)
-
-
-def _bool(value, name: str) -> bool:
-    if not isinstance(value, (bool, np.bool_)):
-        raise TypeError(f"{name} must be a bool, got {type(value).__name__}")
-    return bool(value)
-
-
-def _pair(value, name: str) -> tuple[int, int]:
+def _channel_pair(value, name: str) -> tuple[int, int]:
+    """A branch's ``(reduce_channels, out_channels)``: a pair is required (no int shorthand)."""
     if not isinstance(value, (tuple, list)) or len(value) != 2:
         raise TypeError(f"{name} must be a pair (reduce_channels, out_channels), got {value!r}")
-    return _int(value[0], f"{name}[0]"), _int(value[1], f"{name}[1]")
+    return positive_int(value[0], f"{name}[0]"), positive_int(value[1], f"{name}[1]")
 
 
 def group_connectivity(in_channels: int, out_channels: int, groups: int = 1) -> np.ndarray:
@@ -61,7 +47,8 @@ def group_connectivity(in_channels: int, out_channels: int, groups: int = 1) -> 
     So output channel :math:`o` depends on input channel :math:`i` exactly when
 
     .. math::
-        \left\lfloor \frac{o}{C_{out}/G} \right\rfloor = \left\lfloor \frac{i}{C_{in}/G} \right\rfloor .
+        \left\lfloor \frac{o}{C_{out}/G} \right\rfloor = \left\lfloor \frac{i}{C_{in}/G}
+        \right\rfloor .
 
     Args:
         in_channels (int): :math:`C_{in}`, divisible by ``groups``.
@@ -82,13 +69,9 @@ def group_connectivity(in_channels: int, out_channels: int, groups: int = 1) -> 
         >>> bool((group_connectivity(3, 3, groups=3) == np.eye(3, dtype=bool)).all())  # depthwise
         True
     """
-    in_channels = _int(in_channels, "in_channels")
-    out_channels = _int(out_channels, "out_channels")
-    groups = _int(groups, "groups")
-    if in_channels % groups:
-        raise ValueError(f"in_channels ({in_channels}) must be divisible by groups ({groups})")
-    if out_channels % groups:
-        raise ValueError(f"out_channels ({out_channels}) must be divisible by groups ({groups})")
+    in_channels = positive_int(in_channels, "in_channels")
+    out_channels = positive_int(out_channels, "out_channels")
+    groups = check_groups(groups, in_channels, out_channels)
     out_group = np.arange(out_channels) // (out_channels // groups)
     in_group = np.arange(in_channels) // (in_channels // groups)
     return out_group[:, None] == in_group[None, :]
@@ -120,9 +103,9 @@ def depthwise_separable_params(in_channels: int, out_channels: int, kernel_size,
         >>> depthwise_separable_params(32, 64, 3, bias=False)
         2336
     """
-    in_channels = _int(in_channels, "in_channels")
-    out_channels = _int(out_channels, "out_channels")
-    bias = _bool(bias, "bias")
+    in_channels = positive_int(in_channels, "in_channels")
+    out_channels = positive_int(out_channels, "out_channels")
+    bias = check_bool(bias, "bias")
     depthwise = conv_params(in_channels, in_channels, kernel_size, groups=in_channels, bias=bias)
     pointwise = conv_params(in_channels, out_channels, 1, bias=bias)
     return int(depthwise + pointwise)
@@ -150,9 +133,9 @@ def depthwise_separable_macs(in_channels: int, out_channels: int, kernel_size, o
         >>> depthwise_separable_macs(32, 64, 3, 10, bias=False)  # 32*9*100 + 32*64*100
         233600
     """
-    in_channels = _int(in_channels, "in_channels")
-    out_channels = _int(out_channels, "out_channels")
-    bias = _bool(bias, "bias")
+    in_channels = positive_int(in_channels, "in_channels")
+    out_channels = positive_int(out_channels, "out_channels")
+    bias = check_bool(bias, "bias")
     depthwise = conv_macs(in_channels, in_channels, kernel_size, output_size, groups=in_channels, bias=bias)
     pointwise = conv_macs(in_channels, out_channels, 1, output_size, bias=bias)
     return int(depthwise + pointwise)
@@ -162,7 +145,8 @@ def inception_params(in_channels: int, c1: int, c2, c3, c4: int, bias: bool = Tr
     r"""Parameters of an Inception block with 1x1 reductions (:class:`convkit.models.blocks.Inception`).
 
     .. math::
-        C_{in} c_1 + (C_{in} c_2[0] + 9\, c_2[0] c_2[1]) + (C_{in} c_3[0] + 25\, c_3[0] c_3[1]) + C_{in} c_4
+        C_{in} c_1 + (C_{in} c_2[0] + 9\, c_2[0] c_2[1]) + (C_{in} c_3[0] + 25\, c_3[0] c_3[1]) +
+        C_{in} c_4
 
     weights, plus one bias per output channel of each of the six convolutions,
     :math:`c_1 + c_2[0] + c_2[1] + c_3[0] + c_3[1] + c_4`, when ``bias=True``.
@@ -182,12 +166,12 @@ def inception_params(in_channels: int, c1: int, c2, c3, c4: int, bias: bool = Tr
         >>> inception_params(192, 64, (96, 128), (16, 32), 32, bias=False)
         163328
     """
-    in_channels = _int(in_channels, "in_channels")
-    c1 = _int(c1, "c1")
-    c2 = _pair(c2, "c2")
-    c3 = _pair(c3, "c3")
-    c4 = _int(c4, "c4")
-    bias = _bool(bias, "bias")
+    in_channels = positive_int(in_channels, "in_channels")
+    c1 = positive_int(c1, "c1")
+    c2 = _channel_pair(c2, "c2")
+    c3 = _channel_pair(c3, "c3")
+    c4 = positive_int(c4, "c4")
+    bias = check_bool(bias, "bias")
     total = (
         conv_params(in_channels, c1, 1, bias=bias)
         + conv_params(in_channels, c2[0], 1, bias=bias)
@@ -202,12 +186,14 @@ def inception_params(in_channels: int, c1: int, c2, c3, c4: int, bias: bool = Tr
 def naive_inception_params(in_channels: int, c1: int, c2: int, c3: int, bias: bool = True) -> int:
     r"""Parameters of the naive Inception block: 1x1, 3x3 and 5x5 convolutions straight on the input.
 
-    The naive block runs ``Conv2d(C_in, c1, 1)``, ``Conv2d(C_in, c2, 3)`` and ``Conv2d(C_in, c3, 5)``
+    The naive block runs ``Conv2d(C_in, c1, 1)``, ``Conv2d(C_in, c2, 3)`` and ``Conv2d(C_in, c3,
+    5)``
     side by side with a 3x3 max-pool, which has no parameters (and passes all :math:`C_{in}`
     channels through):
 
     .. math::
-        C_{in} (c_1 + 9 c_2 + 25 c_3) \;+\; (c_1 + c_2 + c_3) \text{ biases when } \texttt{bias=True}.
+        C_{in} (c_1 + 9 c_2 + 25 c_3) \;+\; (c_1 + c_2 + c_3) \text{ biases when }
+        \texttt{bias=True}.
 
     Args:
         in_channels (int): :math:`C_{in}`.
@@ -221,11 +207,11 @@ def naive_inception_params(in_channels: int, c1: int, c2: int, c3: int, bias: bo
         >>> naive_inception_params(192, 64, 128, 32, bias=False)
         387072
     """
-    in_channels = _int(in_channels, "in_channels")
-    c1 = _int(c1, "c1")
-    c2 = _int(c2, "c2")
-    c3 = _int(c3, "c3")
-    bias = _bool(bias, "bias")
+    in_channels = positive_int(in_channels, "in_channels")
+    c1 = positive_int(c1, "c1")
+    c2 = positive_int(c2, "c2")
+    c3 = positive_int(c3, "c3")
+    bias = check_bool(bias, "bias")
     total = (
         conv_params(in_channels, c1, 1, bias=bias)
         + conv_params(in_channels, c2, 3, bias=bias)
@@ -258,10 +244,10 @@ def bottleneck_params(in_channels: int, mid_channels: int, stride: int = 1, expa
         >>> bottleneck_params(64, 64)  # 64 -> 256 needs a projection
         73728
     """
-    in_channels = _int(in_channels, "in_channels")
-    mid_channels = _int(mid_channels, "mid_channels")
-    stride = _int(stride, "stride")
-    expansion = _int(expansion, "expansion")
+    in_channels = positive_int(in_channels, "in_channels")
+    mid_channels = positive_int(mid_channels, "mid_channels")
+    stride = positive_int(stride, "stride")
+    expansion = positive_int(expansion, "expansion")
     out_channels = mid_channels * expansion
     total = (
         conv_params(in_channels, mid_channels, 1, bias=False)

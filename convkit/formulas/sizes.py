@@ -5,19 +5,9 @@ against PyTorch in ``tests/test_separable.py``.
 
 from __future__ import annotations
 
-import numbers
-
-import numpy as np
+from convkit._validation import positive_int
 
 __all__ = ["effective_kernel_size", "same_padding"]
-
-
-def _int(value, name: str, *, minimum: int = 1) -> int:
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be an int, got {type(value).__name__}")
-    if value < minimum:
-        raise ValueError(f"{name} must be >= {minimum}, got {value}")
-    return int(value)
 
 
 def effective_kernel_size(kernel_size: int, dilation: int = 1) -> int:
@@ -36,8 +26,8 @@ def effective_kernel_size(kernel_size: int, dilation: int = 1) -> int:
         >>> effective_kernel_size(3, 1), effective_kernel_size(3, 2), effective_kernel_size(3, 4)
         (3, 5, 9)
     """
-    kernel_size = _int(kernel_size, "kernel_size")
-    dilation = _int(dilation, "dilation")
+    kernel_size = positive_int(kernel_size, "kernel_size")
+    dilation = positive_int(dilation, "dilation")
     return dilation * (kernel_size - 1) + 1
 
 
@@ -65,8 +55,8 @@ def same_padding(kernel_size: int, dilation: int = 1) -> int:
         ...
         ValueError: no symmetric padding keeps the size: dilation * (kernel_size - 1) = 1 is odd
     """
-    kernel_size = _int(kernel_size, "kernel_size")
-    dilation = _int(dilation, "dilation")
+    kernel_size = positive_int(kernel_size, "kernel_size")
+    dilation = positive_int(dilation, "dilation")
     span = dilation * (kernel_size - 1)
     if span % 2:
         raise ValueError(f"no symmetric padding keeps the size: dilation * (kernel_size - 1) = {span} is odd")

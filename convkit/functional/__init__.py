@@ -1,7 +1,9 @@
 """numpy equivalents of :mod:`torch.nn.functional`, on arrays in NCHW layout (numpy only).
 
 One module per idea, with the names and argument order of the torch function it mirrors:
-:mod:`~convkit.functional.conv` (``conv1d``, ``conv2d``, ``conv3d``, ``corr2d``),
+:mod:`~convkit.functional.conv` (``conv1d``, ``conv2d``, ``conv3d``, ``corr2d``: the fast
+blocked im2col path) beside :mod:`~convkit.functional.conv_reference` (the short path to read:
+sliding windows and ``tensordot``),
 :mod:`~convkit.functional.padding`, :mod:`~convkit.functional.pooling`,
 :mod:`~convkit.functional.transposed`, :mod:`~convkit.functional.upsampling`,
 :mod:`~convkit.functional.dropout`, :mod:`~convkit.functional.batch_norm` and

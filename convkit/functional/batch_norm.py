@@ -3,9 +3,9 @@
 
 from __future__ import annotations
 
-import numbers
-
 import numpy as np
+
+from convkit._validation import as_real_array, check_bool, check_probability, nonnegative_real
 
 __all__ = ["batch_norm2d"]
 
@@ -49,9 +49,7 @@ def batch_norm2d(input, running_mean, running_var, weight=None, bias=None, train
         >>> y.ravel().round(4).tolist(), m.tolist(), v.round(4).tolist()
         ([-1.3416, -0.4472, 0.4472, 1.3416], [0.4], [1.5667])
     """
-    x = np.asarray(input)
-    if x.ndim != 4 or x.dtype.kind not in "biuf":
-        raise ValueError(f"input must be a real array of shape (N, C, H, W), got shape {x.shape} and dtype {x.dtype}")
+    x = as_real_array(input, "input", (4,), "(N, C, H, W)")
     x = x.astype(np.result_type(x.dtype, np.float32))
     c = x.shape[1]
 
@@ -65,12 +63,9 @@ def batch_norm2d(input, running_mean, running_var, weight=None, bias=None, train
 
     gamma, beta = per_channel(weight, "weight", 1.0), per_channel(bias, "bias", 0.0)
     rmean, rvar = per_channel(running_mean, "running_mean", None), per_channel(running_var, "running_var", None)
-    if not isinstance(training, (bool, np.bool_)):
-        raise TypeError(f"training must be a bool, got {type(training).__name__}")
-    if isinstance(momentum, bool) or not isinstance(momentum, numbers.Real) or not 0 <= momentum <= 1:
-        raise ValueError(f"momentum must be a number in [0, 1], got {momentum!r}")
-    if isinstance(eps, bool) or not isinstance(eps, numbers.Real) or eps < 0:
-        raise ValueError(f"eps must be a non-negative number, got {eps!r}")
+    training = check_bool(training, "training")
+    momentum = check_probability(momentum, "momentum")
+    eps = nonnegative_real(eps, "eps")
     if training and eps <= 0:
         raise ValueError(f"eps must be positive in training mode (as in torch), got {eps!r}")
     if training:

@@ -43,10 +43,10 @@ from numpy.lib.stride_tricks import as_strided, sliding_window_view
 
 from convkit._validation import (
     as_float_array,
-    check_int,
     check_ndim,
     check_padding_mode,
     nonnegative_tuple,
+    positive_int,
     positive_tuple,
 )
 from convkit.functional.padding import pad as _pad
@@ -58,7 +58,8 @@ _SPATIAL = {1: "L", 2: "H, W", 3: "D, H, W"}
 #: Target size in bytes of one im2col block (see :func:`_conv_nd`): about a core's L2 cache.
 _BLOCK_BYTES = 1 << 20
 
-#: Per-thread scratch buffers (padded input, im2col columns) kept between calls, each up to this size.
+#: Per-thread scratch buffers (padded input, im2col columns) kept between calls, each up to this
+#: size.
 _SCRATCH = threading.local()
 _SCRATCH_MAX_BYTES = 1 << 25
 
@@ -71,7 +72,8 @@ def corr2d(x: Any, kernel: Any) -> np.ndarray:
     kernel with the window of ``x`` under it:
 
     .. math::
-        \text{out}(i, j) = \sum_{a=0}^{k_h-1} \sum_{b=0}^{k_w-1} x(i + a, j + b)\, \text{kernel}(a, b)
+        \text{out}(i, j) = \sum_{a=0}^{k_h-1} \sum_{b=0}^{k_w-1} x(i + a, j + b)\, \text{kernel}(a,
+        b)
 
     (no kernel flip: this is cross-correlation, which deep-learning libraries
     call convolution).
@@ -118,7 +120,7 @@ def _resolve_padding(padding: Any, d: int, stride: tuple, dilation: tuple, ksize
                 raise ValueError(f"padding='same' is not supported for strided convolutions, got stride={stride}")
             # torch: total = d(k-1); before = total // 2; the odd one goes after (bottom/right).
             out = []
-            for dil, k in zip(dilation, ksize):
+            for dil, k in zip(dilation, ksize, strict=False):
                 total = dil * (k - 1)
                 out.append((total // 2, total - total // 2))
             return out
@@ -148,7 +150,7 @@ def _scratch(slot: str, shape: tuple, dtype: np.dtype) -> np.ndarray:
 def _zero_pad(x: np.ndarray, widths: list[tuple[int, int]]) -> np.ndarray:
     """Zero-pad the trailing len(widths) dims of x into a scratch array (only the borders are zeroed)."""
     lead = x.ndim - len(widths)
-    shape = x.shape[:lead] + tuple(s + b + a for s, (b, a) in zip(x.shape[lead:], widths))
+    shape = x.shape[:lead] + tuple(s + b + a for s, (b, a) in zip(x.shape[lead:], widths, strict=False))
     out = _scratch("padded", shape, x.dtype)
     for dim, (b, a) in enumerate(widths, start=lead):
         before = [slice(None)] * out.ndim
@@ -157,7 +159,7 @@ def _zero_pad(x: np.ndarray, widths: list[tuple[int, int]]) -> np.ndarray:
         after[dim] = slice(out.shape[dim] - a, out.shape[dim])
         out[tuple(before)] = 0
         out[tuple(after)] = 0
-    out[(slice(None),) * lead + tuple(slice(b, b + s) for s, (b, _) in zip(x.shape[lead:], widths))] = x
+    out[(slice(None),) * lead + tuple(slice(b, b + s) for s, (b, _) in zip(x.shape[lead:], widths, strict=False))] = x
     return out
 
 
@@ -186,9 +188,7 @@ def _conv_nd(
     o, cg = w.shape[:2]
     ksize = w.shape[2:]
 
-    groups = check_int(groups, "groups")
-    if groups < 1:
-        raise ValueError(f"groups must be positive, got {groups}")
+    groups = positive_int(groups, "groups")
     if o == 0 or cg == 0 or 0 in ksize:
         raise ValueError(f"weight must not be empty, got shape {w.shape}")
     if o % groups:
@@ -214,7 +214,7 @@ def _conv_nd(
         if padding_mode == "zeros":
             x = _zero_pad(x, widths)
         else:
-            for dim, ((pb, pa), size) in enumerate(zip(widths, x.shape[2:])):
+            for dim, ((pb, pa), size) in enumerate(zip(widths, x.shape[2:], strict=False)):
                 if padding_mode == "reflect" and max(pb, pa) >= size:
                     raise ValueError(
                         f"padding {(pb, pa)} with padding_mode='reflect' must be smaller than the input size "
@@ -228,13 +228,13 @@ def _conv_nd(
             flat = tuple(v for pair in reversed(widths) for v in pair)  # torch order: last dim first
             x = _pad(x, flat, mode=padding_mode)
     spatial_in = x.shape[2:]
-    span = tuple(dil * (k - 1) + 1 for dil, k in zip(dilation, ksize))
-    if any(sp > si for sp, si in zip(span, spatial_in)):
+    span = tuple(dil * (k - 1) + 1 for dil, k in zip(dilation, ksize, strict=False))
+    if any(sp > si for sp, si in zip(span, spatial_in, strict=False)):
         raise ValueError(
             f"weight's kernel size {tuple(ksize)} (dilated to {span}) can't be greater than the padded "
             f"input size {tuple(spatial_in)}"
         )
-    out_sp = tuple((si - sp) // s + 1 for si, sp, s in zip(spatial_in, span, stride))
+    out_sp = tuple((si - sp) // s + 1 for si, sp, s in zip(spatial_in, span, stride, strict=False))
     n_out = int(np.prod(out_sp))
     k_total = int(np.prod(ksize))
 
@@ -245,12 +245,13 @@ def _conv_nd(
         x,
         shape=(n, groups, cg) + tuple(ksize) + out_sp,
         strides=(sn, sc * cg, sc)
-        + tuple(st * dil for st, dil in zip(ss, dilation))
-        + tuple(st * s for st, s in zip(ss, stride)),
+        + tuple(st * dil for st, dil in zip(ss, dilation, strict=False))
+        + tuple(st * s for st, s in zip(ss, stride, strict=False)),
         writeable=False,
     )
 
-    # 3. one matrix product per (sample, group): (g, O/g, C/g*K) @ (N, g, C/g*K, L) -> (N, g, O/g, L),
+    # 3. one matrix product per (sample, group): (g, O/g, C/g*K) @ (N, g, C/g*K, L) -> (N, g, O/g,
+    # L),
     #    done block by block: a block is a few samples, or a few output rows of one sample, sized so
     #    that its im2col copy (about _BLOCK_BYTES) is still in the CPU cache when matmul reads it.
     #    Materialising the whole (N, g, C/g*K, L) matrix at once is ~1.7x slower on large inputs.
@@ -302,7 +303,8 @@ def conv1d(
     Args:
         input: input array of shape :math:`(\text{minibatch}, \text{in\_channels}, iW)`
             or unbatched :math:`(\text{in\_channels}, iW)`.
-        weight: filters of shape :math:`(\text{out\_channels}, \frac{\text{in\_channels}}{\text{groups}}, kW)`.
+        weight: filters of shape :math:`(\text{out\_channels},
+            \frac{\text{in\_channels}}{\text{groups}}, kW)`.
         bias: optional bias of shape :math:`(\text{out\_channels})`. Default: ``None``
         stride: the stride of the convolving kernel, an int or a one-element tuple. Default: 1
         padding: implicit padding on both sides of the input: an int, a one-element tuple,
@@ -324,7 +326,8 @@ def conv1d(
               L_{out} = \left\lfloor\frac{L_{in} + 2 \times \text{padding} - \text{dilation}
                         \times (K - 1) - 1}{\text{stride}} + 1\right\rfloor
 
-          (with ``'same'``, :math:`2 \times \text{padding}` is :math:`\text{dilation} \times (K - 1)`).
+          (with ``'same'``, :math:`2 \times \text{padding}` is :math:`\text{dilation} \times (K -
+          1)`).
 
     Returns:
         numpy.ndarray of the input's float dtype (float64 for integer input).
@@ -362,7 +365,8 @@ def conv2d(
     Args:
         input: input array of shape :math:`(\text{minibatch}, \text{in\_channels}, iH, iW)`
             or unbatched :math:`(\text{in\_channels}, iH, iW)`.
-        weight: filters of shape :math:`(\text{out\_channels}, \frac{\text{in\_channels}}{\text{groups}}, kH, kW)`.
+        weight: filters of shape :math:`(\text{out\_channels},
+            \frac{\text{in\_channels}}{\text{groups}}, kH, kW)`.
         bias: optional bias of shape :math:`(\text{out\_channels})`. Default: ``None``
         stride: the stride of the convolving kernel, an int or a tuple ``(sH, sW)``. Default: 1
         padding: implicit padding on both sides of the input: an int, a tuple ``(padH, padW)``,
@@ -379,7 +383,8 @@ def conv2d(
     Shape:
         - Input: :math:`(N, C_{in}, H_{in}, W_{in})` or :math:`(C_{in}, H_{in}, W_{in})`
         - Weight: :math:`(C_{out}, C_{in} / \text{groups}, K_H, K_W)`
-        - Output: :math:`(N, C_{out}, H_{out}, W_{out})` or :math:`(C_{out}, H_{out}, W_{out})`, where
+        - Output: :math:`(N, C_{out}, H_{out}, W_{out})` or :math:`(C_{out}, H_{out}, W_{out})`,
+          where
 
           .. math::
               H_{out} = \left\lfloor\frac{H_{in} + 2 \times \text{padding}[0] - \text{dilation}[0]
@@ -389,7 +394,8 @@ def conv2d(
               W_{out} = \left\lfloor\frac{W_{in} + 2 \times \text{padding}[1] - \text{dilation}[1]
                         \times (K_W - 1) - 1}{\text{stride}[1]} + 1\right\rfloor
 
-          (with ``'same'``, :math:`2 \times \text{padding}[i]` is :math:`\text{dilation}[i] \times (K_i - 1)`).
+          (with ``'same'``, :math:`2 \times \text{padding}[i]` is :math:`\text{dilation}[i] \times
+          (K_i - 1)`).
 
     Returns:
         numpy.ndarray of the input's float dtype (float64 for integer input).
@@ -443,24 +449,28 @@ def conv3d(
             (the output has the input's size; stride 1 only; where the total padding
             :math:`\text{dilation} \times (k - 1)` is odd, the extra slice goes at the end,
             as in torch). Default: 0
-        dilation: the spacing between kernel elements, an int or a tuple ``(dT, dH, dW)``. Default: 1
+        dilation: the spacing between kernel elements, an int or a tuple ``(dT, dH, dW)``. Default:
+            1
         groups: split the input into groups; both ``in_channels`` and ``out_channels``
             must be divisible by it. Default: 1
         padding_mode: what fills the padding: ``'zeros'``, ``'reflect'``, ``'replicate'`` or
             ``'circular'`` (see :func:`convkit.pad`). Default: ``'zeros'``
 
     Shape:
-        - Input: :math:`(N, C_{in}, D_{in}, H_{in}, W_{in})` or :math:`(C_{in}, D_{in}, H_{in}, W_{in})`
+        - Input: :math:`(N, C_{in}, D_{in}, H_{in}, W_{in})` or :math:`(C_{in}, D_{in}, H_{in},
+          W_{in})`
         - Weight: :math:`(C_{out}, C_{in} / \text{groups}, K_D, K_H, K_W)`
         - Output: :math:`(N, C_{out}, D_{out}, H_{out}, W_{out})` or
           :math:`(C_{out}, D_{out}, H_{out}, W_{out})`, where, for each spatial dimension
           :math:`i \in \{0, 1, 2\}` (D, H, W),
 
           .. math::
-              \text{out}_i = \left\lfloor\frac{\text{in}_i + 2 \times \text{padding}[i] - \text{dilation}[i]
+              \text{out}_i = \left\lfloor\frac{\text{in}_i + 2 \times \text{padding}[i] -
+              \text{dilation}[i]
                         \times (K_i - 1) - 1}{\text{stride}[i]} + 1\right\rfloor
 
-          (with ``'same'``, :math:`2 \times \text{padding}[i]` is :math:`\text{dilation}[i] \times (K_i - 1)`).
+          (with ``'same'``, :math:`2 \times \text{padding}[i]` is :math:`\text{dilation}[i] \times
+          (K_i - 1)`).
 
     Returns:
         numpy.ndarray of the input's float dtype (float64 for integer input).
@@ -536,7 +546,7 @@ def conv_output_size(input_size: Any, kernel_size: Any, stride: Any = 1, padding
     dil = positive_tuple(dilation, n, "dilation")
     widths = _resolve_padding(padding, n, st, dil, ks)
     out = []
-    for i, k, s, d_, (pb, pa) in zip(sizes, ks, st, dil, widths):
+    for i, k, s, d_, (pb, pa) in zip(sizes, ks, st, dil, widths, strict=False):
         span = d_ * (k - 1) + 1
         if i + pb + pa < span:
             raise ValueError(

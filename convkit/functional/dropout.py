@@ -14,32 +14,11 @@ dropout leaves the test-time network untouched.)
 
 from __future__ import annotations
 
-import numbers
-
 import numpy as np
 
-from convkit._validation import as_float_array
+from convkit._validation import as_float_array, as_generator, check_bool, check_probability
 
 __all__ = ["dropout", "dropout_mask", "dropout_backward"]
-
-
-def _check_p(p) -> float:
-    if isinstance(p, (bool, np.bool_)) or not isinstance(p, (numbers.Real, np.integer, np.floating)):
-        raise TypeError(f"p must be a float, got {type(p).__name__} {p!r}")
-    p = float(p)
-    if not 0.0 <= p <= 1.0:  # also rejects nan
-        raise ValueError(f"dropout probability has to be between 0 and 1, but got p={p}")
-    return p
-
-
-def _generator(rng) -> np.random.Generator:
-    if rng is None:
-        return np.random.default_rng()
-    if isinstance(rng, np.random.Generator):
-        return rng
-    if isinstance(rng, (numbers.Integral, np.integer)) and not isinstance(rng, (bool, np.bool_)) and rng >= 0:
-        return np.random.default_rng(int(rng))
-    raise TypeError(f"rng must be a numpy.random.Generator, a non-negative int seed or None, got {rng!r}")
 
 
 def dropout_mask(shape, p: float = 0.5, rng=None) -> np.ndarray:
@@ -60,8 +39,8 @@ def dropout_mask(shape, p: float = 0.5, rng=None) -> np.ndarray:
         array([[2., 0., 0., 0.],
                [2., 2., 2., 2.]])
     """
-    p = _check_p(p)
-    rng = _generator(rng)
+    p = check_probability(p, "p")
+    rng = as_generator(rng)
     if p == 1.0:
         return np.zeros(shape)
     return (rng.random(shape) >= p) / (1.0 - p)
@@ -104,9 +83,8 @@ def dropout(input, p: float = 0.5, training: bool = True, rng=None):
         (np.float64(0.0), np.float64(8.0))
     """
     x = as_float_array(input, "input")
-    p = _check_p(p)
-    if not isinstance(training, (bool, np.bool_)):
-        raise TypeError(f"training must be a bool, got {type(training).__name__} {training!r}")
+    p = check_probability(p, "p")
+    training = check_bool(training, "training")
     if not training:
         return x
     if p == 0.0:

@@ -17,18 +17,14 @@ import numbers
 
 import numpy as np
 
+from convkit._validation import check_int
+
 __all__ = ["circular_shift", "equivariance_error", "invariance_error"]
 
 
-def _check_shift(value, name: str) -> int:
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (numbers.Integral, np.integer)):
-        raise TypeError(f"{name} must be an int, got {type(value).__name__}")
-    return int(value)
-
-
 def _check_spatial(x, name: str) -> np.ndarray:
-    if not isinstance(x, np.ndarray):
-        raise TypeError(f"{name} must be a numpy.ndarray, got {type(x).__name__}")
+    """An array (lists accepted, any dtype: the shift only moves entries) with axes (..., H, W)."""
+    x = np.asarray(x)
     if x.ndim < 2:
         raise ValueError(f"{name} must have at least 2 dimensions (..., H, W), got shape {x.shape}")
     return x
@@ -67,8 +63,8 @@ def circular_shift(x: np.ndarray, dy: int, dx: int) -> np.ndarray:
         True
     """
     x = _check_spatial(x, "x")
-    dy = _check_shift(dy, "dy")
-    dx = _check_shift(dx, "dx")
+    dy = check_int(dy, "dy")
+    dx = check_int(dx, "dx")
     return np.roll(x, (dy, dx), axis=(-2, -1))
 
 
@@ -119,8 +115,8 @@ def equivariance_error(layer, x: np.ndarray, dy: int, dx: int) -> float:
         True
     """
     x = _check_spatial(x, "x")
-    dy = _check_shift(dy, "dy")
-    dx = _check_shift(dx, "dx")
+    dy = check_int(dy, "dy")
+    dx = check_int(dx, "dx")
     out = _call(layer, x)
     if out.ndim < 2:
         raise ValueError(f"layer must return an array with at least 2 dimensions to shift, got shape {out.shape}")
@@ -165,8 +161,8 @@ def invariance_error(layer, x: np.ndarray, dy: int, dx: int) -> float:
         True
     """
     x = _check_spatial(x, "x")
-    dy = _check_shift(dy, "dy")
-    dx = _check_shift(dx, "dx")
+    dy = check_int(dy, "dy")
+    dx = check_int(dx, "dx")
     out = _call(layer, x)
     shifted_first = _call(layer, circular_shift(x, dy, dx))
     if shifted_first.shape != out.shape:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import numbers
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
@@ -137,9 +138,9 @@ def pad(input: Any, pad: Sequence[int], mode: str = "constant", value: float | N
     if mode == "constant":
         x = x[crop]
         fill = 0.0 if value is None else float(value)
-        out_shape = tuple(s + b + a for s, (b, a) in zip(x.shape, grow))
+        out_shape = tuple(s + b + a for s, (b, a) in zip(x.shape, grow, strict=False))
         out = np.full(out_shape, fill, dtype=x.dtype)
-        inner = tuple(slice(b, b + s) for s, (b, _) in zip(x.shape, grow))
+        inner = tuple(slice(b, b + s) for s, (b, _) in zip(x.shape, grow, strict=False))
         out[inner] = x
         return out
 
@@ -163,4 +164,4 @@ def pad(input: Any, pad: Sequence[int], mode: str = "constant", value: float | N
     if mode == "circular":
         return out
     # crop the negative sides (a side is either padded or cropped, never both)
-    return out[tuple(slice(max(-b, 0), n - max(-a, 0)) for n, (b, a) in zip(out.shape, widths))]
+    return out[tuple(slice(max(-b, 0), n - max(-a, 0)) for n, (b, a) in zip(out.shape, widths, strict=False))]

@@ -11,10 +11,18 @@ so no Python loop runs over pixels.
 
 from __future__ import annotations
 
-import numbers
-
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
+
+from convkit._validation import (
+    as_real_array,
+    check_bool,
+    check_int,
+    check_ndim,
+    nonnegative_tuple,
+    ntuple,
+    positive_tuple,
+)
 
 __all__ = [
     "pool_output_size",
@@ -28,50 +36,27 @@ __all__ = [
 # --------------------------------------------------------------------------- argument checks
 
 
-def _is_int(v) -> bool:
-    return isinstance(v, (numbers.Integral, np.integer)) and not isinstance(v, (bool, np.bool_))
-
-
-def _pair(value, name: str) -> tuple[int, int]:
-    """Turn an int or a length-2 sequence of ints into a pair; reject everything else."""
-    if _is_int(value):
-        return int(value), int(value)
-    if isinstance(value, (tuple, list)) and len(value) == 2 and all(_is_int(v) for v in value):
-        return int(value[0]), int(value[1])
-    if isinstance(value, (tuple, list)) and len(value) == 1 and _is_int(value[0]):
-        return int(value[0]), int(value[0])
-    raise TypeError(f"{name} must be an int or a pair of ints, got {value!r}")
-
-
 def _geometry(kernel_size, stride, padding, dilation=1):
     """Check pooling hyper-parameters as torch does and return them as pairs."""
-    k = _pair(kernel_size, "kernel_size")
+    k = positive_tuple(kernel_size, 2, "kernel_size")
     if stride is None or (isinstance(stride, (tuple, list)) and len(stride) == 0):
         s = k
     else:
-        s = _pair(stride, "stride")
-    p = _pair(padding, "padding")
-    d = _pair(dilation, "dilation")
-    if min(k) <= 0:
-        raise ValueError(f"kernel_size must be greater than zero, got {kernel_size!r}")
-    if min(s) <= 0:
-        raise ValueError(f"stride must be greater than zero, got {stride!r}")
-    if min(p) < 0:
-        raise ValueError(f"padding must be non-negative, got {padding!r}")
-    if min(d) <= 0:
-        raise ValueError(f"dilation must be greater than zero, got {dilation!r}")
+        s = positive_tuple(stride, 2, "stride")
+    p = nonnegative_tuple(padding, 2, "padding")
+    d = positive_tuple(dilation, 2, "dilation")
     if p[0] > k[0] // 2 or p[1] > k[1] // 2:
-        raise ValueError(f"padding should be at most half of kernel_size, got padding={padding!r}, kernel_size={kernel_size!r}")
+        raise ValueError(
+            f"padding should be at most half of kernel_size, got padding={padding!r}, "
+            f"kernel_size={kernel_size!r}"
+        )
     return k, s, p, d
 
 
 def _as_input(input, name: str = "input") -> tuple[np.ndarray, bool]:
     """Return a 4-D view of ``input`` and whether it came without a batch axis."""
-    x = np.asarray(input)
-    if x.dtype.kind not in "iuf":
-        raise TypeError(f"{name} must hold real numbers (int or float), got dtype {x.dtype}")
-    if x.ndim not in (3, 4):
-        raise ValueError(f"{name} must be 3-D (C, H, W) or 4-D (N, C, H, W), got shape {x.shape}")
+    x = as_real_array(input, name)
+    check_ndim(x, (3, 4), name, "(C, H, W) or (N, C, H, W)")
     if x.shape[-1] == 0 or x.shape[-2] == 0:
         raise ValueError(f"{name} must have non-zero height and width, got shape {x.shape}")
     unbatched = x.ndim == 3
@@ -125,12 +110,9 @@ def pool_output_size(input_size, kernel_size, stride=None, padding=0, dilation=1
         >>> pool_output_size((28, 27), 3, stride=2, padding=1)
         (14, 14)
     """
-    scalar = _is_int(input_size)
-    n = _pair(input_size, "input_size")
-    if min(n) <= 0:
-        raise ValueError(f"input_size must be positive, got {input_size!r}")
-    if not isinstance(ceil_mode, (bool, np.bool_)):
-        raise TypeError(f"ceil_mode must be a bool, got {ceil_mode!r}")
+    scalar = not isinstance(input_size, (tuple, list, np.ndarray))
+    n = positive_tuple(input_size, 2, "input_size")
+    ceil_mode = check_bool(ceil_mode, "ceil_mode")
     k, s, p, d = _geometry(kernel_size, stride, padding, dilation)
     out = tuple(_out_len(n[i], k[i], s[i], p[i], d[i], bool(ceil_mode)) for i in range(2))
     if min(out) < 1:
@@ -281,11 +263,8 @@ def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, coun
     if x.dtype.kind != "f":
         x = x.astype(np.float64)
     k, s, p, _ = _geometry(kernel_size, stride, padding, 1)
-    if divisor_override is not None:
-        if not _is_int(divisor_override):
-            raise TypeError(f"divisor_override must be an int, got {divisor_override!r}")
-        if divisor_override == 0:
-            raise ValueError("divisor_override must not be zero")
+    if divisor_override is not None and check_int(divisor_override, "divisor_override") == 0:
+        raise ValueError("divisor_override must not be zero")
     out = pool_output_size(tuple(x.shape[-2:]), k, s, p, 1, ceil_mode)
     xp = _padded(x, k, s, p, (1, 1), out, 0)
     sums = _windows(xp, k, s, (1, 1), out).sum(axis=(-2, -1))
@@ -341,9 +320,7 @@ def adaptive_avg_pool2d(input, output_size):
         size = tuple(x.shape[-2 + i] if output_size[i] is None else output_size[i] for i in range(2))
     else:
         size = output_size
-    size = _pair(size, "output_size")
-    if min(size) <= 0:
-        raise ValueError(f"output_size must be positive, got {output_size!r}")
+    size = positive_tuple(size, 2, "output_size")
     result = x
     for axis in (-2, -1):
         n, m = result.shape[axis], size[axis]
@@ -407,12 +384,12 @@ def max_unpool2d(input, indices, kernel_size, stride=None, padding=0, output_siz
     else:
         if not isinstance(output_size, (tuple, list)) or len(output_size) < 2:
             raise TypeError(f"output_size must be a tuple of at least two ints, got {output_size!r}")
-        size = _pair(tuple(output_size[-2:]), "output_size")
+        size = ntuple(tuple(output_size[-2:]), 2, "output_size")
         for i in range(2):
             if not default[i] - s[i] < size[i] < default[i] + s[i]:
                 raise ValueError(
                     f"output_size {tuple(size)} is invalid: each size must lie strictly between "
-                    f"{tuple(d - t for d, t in zip(default, s))} and {tuple(d + t for d, t in zip(default, s))}"
+                    f"{tuple(d - t for d, t in zip(default, s, strict=False))} and {tuple(d + t for d, t in zip(default, s, strict=False))}"
                 )
     if min(size) <= 0:
         raise ValueError(f"the unpooled size {tuple(size)} is not positive; check kernel_size, stride and padding")

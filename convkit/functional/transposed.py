@@ -12,9 +12,14 @@ Everything here is numpy only and mirrors the argument names and order of
 
 from __future__ import annotations
 
-import numbers
-
 import numpy as np
+
+from convkit._validation import (
+    as_real_array,
+    nonnegative_tuple,
+    positive_int,
+    positive_tuple,
+)
 
 __all__ = [
     "conv_matrix",
@@ -27,35 +32,7 @@ __all__ = [
 # ----------------------------------------------------------------------------------------------
 # argument checks
 # ----------------------------------------------------------------------------------------------
-def _int(value, name: str) -> int:
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (numbers.Integral, np.integer)):
-        raise TypeError(f"{name} must be an int or a tuple of 2 ints, got {type(value).__name__}")
-    return int(value)
-
-
-def _pair(value, name: str, minimum: int) -> tuple[int, int]:
-    """Turn an int or a pair of ints into a checked 2-tuple."""
-    if isinstance(value, (tuple, list)):
-        if len(value) != 2:
-            raise ValueError(f"{name} must be an int or a tuple of 2 ints, got {value!r}")
-        pair = (_int(value[0], name), _int(value[1], name))
-    else:
-        v = _int(value, name)
-        pair = (v, v)
-    if min(pair) < minimum:
-        raise ValueError(f"{name} must be >= {minimum}, got {value!r}")
-    return pair
-
-
-def _array(value, name: str, ndims: tuple[int, ...]) -> np.ndarray:
-    if not isinstance(value, np.ndarray):
-        raise TypeError(f"{name} must be a numpy.ndarray, got {type(value).__name__}")
-    if value.dtype.kind not in "biuf":
-        raise TypeError(f"{name} must hold real numbers, got dtype {value.dtype}")
-    if value.ndim not in ndims:
-        want = " or ".join(str(n) for n in ndims)
-        raise ValueError(f"{name} must have {want} dimensions, got shape {value.shape}")
-    return value
+_NCHW = "(C, H, W) or (N, C, H, W)"
 
 
 def _float_dtype(*arrays) -> np.dtype:
@@ -105,12 +82,12 @@ def conv_transpose_output_size(input_size, kernel_size, stride=1, padding=0, out
         (4, 5)
     """
     scalar = not isinstance(input_size, (tuple, list))
-    i = _pair(input_size, "input_size", 1)
-    k = _pair(kernel_size, "kernel_size", 1)
-    s = _pair(stride, "stride", 1)
-    p = _pair(padding, "padding", 0)
-    op = _pair(output_padding, "output_padding", 0)
-    d = _pair(dilation, "dilation", 1)
+    i = positive_tuple(input_size, 2, "input_size")
+    k = positive_tuple(kernel_size, 2, "kernel_size")
+    s = positive_tuple(stride, 2, "stride")
+    p = nonnegative_tuple(padding, 2, "padding")
+    op = nonnegative_tuple(output_padding, 2, "output_padding")
+    d = positive_tuple(dilation, 2, "dilation")
     for dim in range(2):
         if op[dim] >= max(s[dim], d[dim]):
             raise ValueError(
@@ -174,16 +151,16 @@ def conv_matrix(weight, input_size, stride=1, padding=0, dilation=1):
         >>> conv_matrix(w, (2, 3)) @ x.reshape(-1)
         array([27., 37.])
     """
-    weight = _array(weight, "weight", (2, 4))
+    weight = as_real_array(weight, "weight", (2, 4), "(kH, kW) or (C_out, C_in, kH, kW)")
     single = weight.ndim == 2
     w4 = weight[None, None] if single else weight
     c_out, c_in, kh, kw = w4.shape
     if kh < 1 or kw < 1 or c_out < 1 or c_in < 1:
         raise ValueError(f"weight must have no empty dimension, got shape {weight.shape}")
-    h, w = _pair(input_size, "input_size", 1)
-    s = _pair(stride, "stride", 1)
-    p = _pair(padding, "padding", 0)
-    d = _pair(dilation, "dilation", 1)
+    h, w = positive_tuple(input_size, 2, "input_size")
+    s = positive_tuple(stride, 2, "stride")
+    p = nonnegative_tuple(padding, 2, "padding")
+    d = positive_tuple(dilation, 2, "dilation")
     ho, wo = _conv_size(h, kh, s[0], p[0], d[0]), _conv_size(w, kw, s[1], p[1], d[1])
     if ho < 1 or wo < 1:
         raise ValueError(
@@ -244,7 +221,8 @@ def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_paddi
 
     Shape:
         - Input: :math:`(N, C_{in}, H_{in}, W_{in})` or :math:`(C_{in}, H_{in}, W_{in})`
-        - Output: :math:`(N, C_{out}, H_{out}, W_{out})` or :math:`(C_{out}, H_{out}, W_{out})`, where
+        - Output: :math:`(N, C_{out}, H_{out}, W_{out})` or :math:`(C_{out}, H_{out}, W_{out})`,
+          where
 
         .. math::
             H_{out} = (H_{in} - 1) \times \text{stride}[0] - 2 \times \text{padding}[0]
@@ -270,13 +248,11 @@ def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_paddi
         ...                  padding=1, output_padding=1, groups=3).shape
         (2, 12, 10, 10)
     """
-    input = _array(input, "input", (3, 4))
-    weight = _array(weight, "weight", (4,))
+    input = as_real_array(input, "input", (3, 4), _NCHW)
+    weight = as_real_array(weight, "weight", (4,), "(C_in, C_out/groups, kH, kW)")
     unbatched = input.ndim == 3
     x = input[None] if unbatched else input
-    g = _int(groups, "groups")
-    if g < 1:
-        raise ValueError(f"groups must be >= 1, got {groups!r}")
+    g = positive_int(groups, "groups")
     n, c_in, h, w = x.shape
     if weight.shape[0] != c_in:
         raise ValueError(
@@ -290,13 +266,13 @@ def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_paddi
         raise ValueError(f"weight must have no empty dimension, got shape {weight.shape}")
     c_out = c_out_g * g
     if bias is not None:
-        bias = _array(bias, "bias", (1,))
+        bias = as_real_array(bias, "bias", (1,), "(C_out,)")
         if bias.shape != (c_out,):
             raise ValueError(f"bias must have shape ({c_out},), got {bias.shape}")
-    s = _pair(stride, "stride", 1)
-    p = _pair(padding, "padding", 0)
-    op = _pair(output_padding, "output_padding", 0)
-    d = _pair(dilation, "dilation", 1)
+    s = positive_tuple(stride, 2, "stride")
+    p = nonnegative_tuple(padding, 2, "padding")
+    op = nonnegative_tuple(output_padding, 2, "output_padding")
+    d = positive_tuple(dilation, 2, "dilation")
     ho, wo = conv_transpose_output_size((h, w), (kh, kw), s, p, op, d)
 
     dtype = _float_dtype(x, weight, bias)
@@ -367,9 +343,9 @@ def conv2d_backward(grad_output, input, weight, stride=1, padding=0, dilation=1,
         >>> gb
         array([4.])
     """
-    grad_output = _array(grad_output, "grad_output", (3, 4))
-    input = _array(input, "input", (3, 4))
-    weight = _array(weight, "weight", (4,))
+    grad_output = as_real_array(grad_output, "grad_output", (3, 4), _NCHW)
+    input = as_real_array(input, "input", (3, 4), _NCHW)
+    weight = as_real_array(weight, "weight", (4,), "(C_out, C_in/groups, kH, kW)")
     if grad_output.ndim != input.ndim:
         raise ValueError(
             f"grad_output and input must both be batched or both unbatched, got shapes "
@@ -378,18 +354,16 @@ def conv2d_backward(grad_output, input, weight, stride=1, padding=0, dilation=1,
     unbatched = input.ndim == 3
     x = input[None] if unbatched else input
     go = grad_output[None] if unbatched else grad_output
-    g = _int(groups, "groups")
-    if g < 1:
-        raise ValueError(f"groups must be >= 1, got {groups!r}")
+    g = positive_int(groups, "groups")
     n, c_in, h, w = x.shape
     c_out, c_in_g, kh, kw = weight.shape
     if c_in % g or c_out % g or c_in_g * g != c_in:
         raise ValueError(
             f"weight of shape {weight.shape} does not fit input with {c_in} channels and groups={g}"
         )
-    s = _pair(stride, "stride", 1)
-    p = _pair(padding, "padding", 0)
-    d = _pair(dilation, "dilation", 1)
+    s = positive_tuple(stride, 2, "stride")
+    p = nonnegative_tuple(padding, 2, "padding")
+    d = positive_tuple(dilation, 2, "dilation")
     ho, wo = _conv_size(h, kh, s[0], p[0], d[0]), _conv_size(w, kw, s[1], p[1], d[1])
     if ho < 1 or wo < 1:
         raise ValueError(f"input of shape {input.shape} is too small for weight of shape {weight.shape}")
@@ -400,7 +374,7 @@ def conv2d_backward(grad_output, input, weight, stride=1, padding=0, dilation=1,
     # that the strided forward pass never reached
     op = tuple(
         size + 2 * pj - dj * (kj - 1) - 1 - (o_size - 1) * sj
-        for size, pj, dj, kj, o_size, sj in zip((h, w), p, d, (kh, kw), (ho, wo), s)
+        for size, pj, dj, kj, o_size, sj in zip((h, w), p, d, (kh, kw), (ho, wo), s, strict=False)
     )
     grad_input = conv_transpose2d(go, weight, None, s, p, op, g, d)
 

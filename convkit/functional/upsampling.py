@@ -8,37 +8,14 @@ convention (``align_corners=True``). Numpy only.
 from __future__ import annotations
 
 import math
-import numbers
 
 import numpy as np
+
+from convkit._validation import as_real_array, check_bool, positive_real_tuple, positive_tuple
 
 __all__ = ["interpolate"]
 
 _MODES = ("nearest", "bilinear")
-
-
-def _sizes(value, name: str) -> tuple[int, int]:
-    items = value if isinstance(value, (tuple, list)) else (value, value)
-    if len(items) != 2:
-        raise ValueError(f"{name} must be an int or a tuple of 2 ints, got {value!r}")
-    for v in items:
-        if isinstance(v, (bool, np.bool_)) or not isinstance(v, (numbers.Integral, np.integer)):
-            raise TypeError(f"{name} must be an int or a tuple of 2 ints, got {value!r}")
-        if v < 1:
-            raise ValueError(f"{name} must be positive, got {value!r}")
-    return int(items[0]), int(items[1])
-
-
-def _scales(value, name: str) -> tuple[float, float]:
-    items = value if isinstance(value, (tuple, list)) else (value, value)
-    if len(items) != 2:
-        raise ValueError(f"{name} must be a number or a tuple of 2 numbers, got {value!r}")
-    for v in items:
-        if isinstance(v, (bool, np.bool_)) or not isinstance(v, (numbers.Real, np.integer, np.floating)):
-            raise TypeError(f"{name} must be a number or a tuple of 2 numbers, got {value!r}")
-        if not (math.isfinite(v) and v > 0):
-            raise ValueError(f"{name} must be positive and finite, got {value!r}")
-    return float(items[0]), float(items[1])
 
 
 def _nearest_index(in_size: int, out_size: int, scale_factor: float | None) -> np.ndarray:
@@ -119,29 +96,25 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
                [2. , 2.5, 3. ],
                [3. , 3.5, 4. ]])
     """
-    if not isinstance(input, np.ndarray):
-        raise TypeError(f"input must be a numpy.ndarray, got {type(input).__name__}")
-    if input.dtype.kind not in "biuf":
-        raise TypeError(f"input must hold real numbers, got dtype {input.dtype}")
-    if input.ndim != 4:
-        raise ValueError(f"input must have 4 dimensions (N, C, H, W), got shape {input.shape}")
+    input = as_real_array(input, "input", (4,), "(N, C, H, W)")
     if not isinstance(mode, str) or mode not in _MODES:
         raise ValueError(f"mode must be one of {_MODES}, got {mode!r}")
     if align_corners is not None:
-        if not isinstance(align_corners, (bool, np.bool_)):
-            raise TypeError(f"align_corners must be a bool or None, got {type(align_corners).__name__}")
+        check_bool(align_corners, "align_corners")
         if mode == "nearest":
             raise ValueError("align_corners can only be set with mode='bilinear', not mode='nearest'")
     if (size is None) == (scale_factor is None):
         raise ValueError("exactly one of size or scale_factor must be given")
 
     in_h, in_w = input.shape[2:]
+    scales: tuple[float | None, ...]
     if size is not None:
-        out_h, out_w = _sizes(size, "size")
+        out_h, out_w = positive_tuple(size, 2, "size")
         scales = (None, None)
     else:
-        scales = _scales(scale_factor, "scale_factor")
-        out_h, out_w = math.floor(in_h * scales[0]), math.floor(in_w * scales[1])
+        scale_h, scale_w = positive_real_tuple(scale_factor, 2, "scale_factor")
+        scales = (scale_h, scale_w)
+        out_h, out_w = math.floor(in_h * scale_h), math.floor(in_w * scale_w)
         if out_h < 1 or out_w < 1:
             raise ValueError(
                 f"scale_factor={scale_factor!r} gives an empty output for input of shape {input.shape}"

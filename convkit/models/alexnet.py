@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import numbers
-
 import torch
 from torch import nn
 
-from convkit.models.utils import _positive_int, _probability
+from convkit._validation import check_probability, positive_int, positive_real
 
 __all__ = ["AlexNet"]
 
@@ -51,7 +49,8 @@ class AlexNet(nn.Module):
     Shape:
         - Input: :math:`(N, C_{in}, 224, 224)`
         - Features: :math:`(N, 256, 6, 6)`; the spatial side is
-          :math:`\lfloor(\lfloor(\lfloor(\lfloor (H + 4 - 11)/4 \rfloor + 1 - 3)/2\rfloor + 1 - 3)/2\rfloor + 1 - 3)/2\rfloor + 1`
+          :math:`\lfloor(\lfloor(\lfloor(\lfloor (H + 4 - 11)/4 \rfloor + 1 - 3)/2\rfloor + 1 -
+          3)/2\rfloor + 1 - 3)/2\rfloor + 1`
         - Output: :math:`(N, \text{num\_classes})`
 
     Examples::
@@ -66,9 +65,9 @@ class AlexNet(nn.Module):
 
     def __init__(self, num_classes: int = 1000, in_channels: int = 3, dropout: float = 0.5, init_std=None):
         super().__init__()
-        num_classes = _positive_int(num_classes, "num_classes")
-        in_channels = _positive_int(in_channels, "in_channels")
-        dropout = _probability(dropout, "dropout")
+        num_classes = positive_int(num_classes, "num_classes")
+        in_channels = positive_int(in_channels, "in_channels")
+        dropout = check_probability(dropout, "dropout", include_one=False)
         self.features = nn.Sequential(
             nn.Conv2d(in_channels, 96, kernel_size=11, stride=4, padding=2), nn.ReLU(inplace=True),
             nn.MaxPool2d(kernel_size=3, stride=2),
@@ -101,8 +100,7 @@ class AlexNet(nn.Module):
             >>> round(net.classifier[-1].weight.std().item(), 3), net.features[0].bias.abs().max().item()
             (0.01, 0.0)
         """
-        if isinstance(std, bool) or not isinstance(std, numbers.Real) or not std > 0:
-            raise ValueError(f"std must be a positive number, got {std!r}")
+        std = positive_real(std, "std")
         for module in self.modules():
             if isinstance(module, (nn.Conv2d, nn.Linear)):
                 nn.init.normal_(module.weight, mean=0.0, std=float(std))

@@ -10,35 +10,19 @@ chain blocks without repeating the arithmetic.
 
 from __future__ import annotations
 
-import numbers
-
 import torch
 from torch import nn
 from torch.nn import functional as F
 
+from convkit._validation import nonnegative_int, positive_int
+
 __all__ = ["Inception", "BasicBlock", "Bottleneck", "DepthwiseSeparableConv"]
-
-
-def _check_positive_int(value, name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be an int, got {type(value).__name__}")
-    if value <= 0:
-        raise ValueError(f"{name} must be positive, got {value}")
-    return int(value)
-
-
-def _check_nonnegative_int(value, name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be an int, got {type(value).__name__}")
-    if value < 0:
-        raise ValueError(f"{name} must be non-negative, got {value}")
-    return int(value)
 
 
 def _check_pair(value, name: str) -> tuple[int, int]:
     if not isinstance(value, (tuple, list)) or len(value) != 2:
         raise TypeError(f"{name} must be a pair (reduce_channels, out_channels), got {value!r}")
-    return _check_positive_int(value[0], f"{name}[0]"), _check_positive_int(value[1], f"{name}[1]")
+    return positive_int(value[0], f"{name}[0]"), positive_int(value[1], f"{name}[1]")
 
 
 class Inception(nn.Module):
@@ -85,11 +69,11 @@ class Inception(nn.Module):
 
     def __init__(self, in_channels, c1, c2, c3, c4):
         super().__init__()
-        in_channels = _check_positive_int(in_channels, "in_channels")
-        c1 = _check_positive_int(c1, "c1")
+        in_channels = positive_int(in_channels, "in_channels")
+        c1 = positive_int(c1, "c1")
         c2 = _check_pair(c2, "c2")
         c3 = _check_pair(c3, "c3")
-        c4 = _check_positive_int(c4, "c4")
+        c4 = positive_int(c4, "c4")
         self.in_channels = in_channels
         self.out_channels = c1 + c2[1] + c3[1] + c4
         self.b1 = nn.Conv2d(in_channels, c1, kernel_size=1)
@@ -157,9 +141,9 @@ class BasicBlock(nn.Module):
 
     def __init__(self, in_channels, out_channels, stride=1, *, use_bn=True):
         super().__init__()
-        in_channels = _check_positive_int(in_channels, "in_channels")
-        out_channels = _check_positive_int(out_channels, "out_channels")
-        stride = _check_positive_int(stride, "stride")
+        in_channels = positive_int(in_channels, "in_channels")
+        out_channels = positive_int(out_channels, "out_channels")
+        stride = positive_int(stride, "stride")
         if not isinstance(use_bn, bool):
             raise TypeError(f"use_bn must be a bool, got {type(use_bn).__name__}")
         self.in_channels = in_channels
@@ -215,10 +199,10 @@ class Bottleneck(nn.Module):
 
     def __init__(self, in_channels, mid_channels, stride=1, expansion=4, *, use_bn=True):
         super().__init__()
-        in_channels = _check_positive_int(in_channels, "in_channels")
-        mid_channels = _check_positive_int(mid_channels, "mid_channels")
-        stride = _check_positive_int(stride, "stride")
-        expansion = _check_positive_int(expansion, "expansion")
+        in_channels = positive_int(in_channels, "in_channels")
+        mid_channels = positive_int(mid_channels, "mid_channels")
+        stride = positive_int(stride, "stride")
+        expansion = positive_int(expansion, "expansion")
         if not isinstance(use_bn, bool):
             raise TypeError(f"use_bn must be a bool, got {type(use_bn).__name__}")
         out_channels = mid_channels * expansion
@@ -262,7 +246,8 @@ class DepthwiseSeparableConv(nn.Module):
     Shape:
         - Input: :math:`(N, C_{in}, H, W)`
         - Output: :math:`(N, C_{out}, H_{out}, W_{out})` with
-          :math:`H_{out} = \left\lfloor \frac{H + 2 \text{padding} - \text{dilation}(\text{kernel\_size} - 1) - 1}{\text{stride}} \right\rfloor + 1`,
+          :math:`H_{out} = \left\lfloor \frac{H + 2 \text{padding} -
+          \text{dilation}(\text{kernel\_size} - 1) - 1}{\text{stride}} \right\rfloor + 1`,
           likewise for :math:`W`.
 
     The block has :math:`C_{in} k^2 + C_{in}` (depthwise) :math:`+ C_{in} C_{out} + C_{out}`
@@ -279,12 +264,12 @@ class DepthwiseSeparableConv(nn.Module):
 
     def __init__(self, in_channels, out_channels, kernel_size=3, stride=1, padding=1, dilation=1):
         super().__init__()
-        in_channels = _check_positive_int(in_channels, "in_channels")
-        out_channels = _check_positive_int(out_channels, "out_channels")
-        kernel_size = _check_positive_int(kernel_size, "kernel_size")
-        stride = _check_positive_int(stride, "stride")
-        padding = _check_nonnegative_int(padding, "padding")
-        dilation = _check_positive_int(dilation, "dilation")
+        in_channels = positive_int(in_channels, "in_channels")
+        out_channels = positive_int(out_channels, "out_channels")
+        kernel_size = positive_int(kernel_size, "kernel_size")
+        stride = positive_int(stride, "stride")
+        padding = nonnegative_int(padding, "padding")
+        dilation = positive_int(dilation, "dilation")
         self.in_channels = in_channels
         self.out_channels = out_channels
         self.depthwise = nn.Conv2d(

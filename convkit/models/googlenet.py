@@ -5,12 +5,13 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from convkit._validation import check_probability, positive_int
 from convkit.models.blocks import Inception
-from convkit.models.utils import _positive_int, _probability
 
 __all__ = ["GoogLeNet", "GOOGLENET_INCEPTIONS"]
 
-#: ``(in_channels, c1, c2, c3, c4)`` of the nine Inception blocks (3a, 3b, 4a-4e, 5a, 5b), paper's table 1.
+#: ``(in_channels, c1, c2, c3, c4)`` of the nine Inception blocks (3a, 3b, 4a-4e, 5a, 5b), paper's
+#: table 1.
 GOOGLENET_INCEPTIONS = {
     "3a": (192, 64, (96, 128), (16, 32), 32),
     "3b": (256, 128, (128, 192), (32, 96), 64),
@@ -30,7 +31,8 @@ class GoogLeNet(nn.Module):
     Five stages (``b1`` ... ``b5``) and a linear head:
 
     * ``b1``: ``Conv2d(C_in, 64, 7, stride=2, padding=3)``, ReLU, ``MaxPool2d(3, 2, padding=1)``
-    * ``b2``: ``Conv2d(64, 64, 1)``, ReLU, ``Conv2d(64, 192, 3, padding=1)``, ReLU, ``MaxPool2d(3, 2, padding=1)``
+    * ``b2``: ``Conv2d(64, 64, 1)``, ReLU, ``Conv2d(64, 192, 3, padding=1)``, ReLU, ``MaxPool2d(3,
+      2, padding=1)``
     * ``b3``: Inception 3a, 3b, ``MaxPool2d(3, 2, padding=1)``
     * ``b4``: Inception 4a - 4e, ``MaxPool2d(3, 2, padding=1)``
     * ``b5``: Inception 5a, 5b, ``AdaptiveAvgPool2d(1)``, Flatten
@@ -59,9 +61,9 @@ class GoogLeNet(nn.Module):
 
     def __init__(self, in_channels: int = 3, num_classes: int = 1000, dropout: float = 0.4):
         super().__init__()
-        in_channels = _positive_int(in_channels, "in_channels")
-        num_classes = _positive_int(num_classes, "num_classes")
-        dropout = _probability(dropout, "dropout")
+        in_channels = positive_int(in_channels, "in_channels")
+        num_classes = positive_int(num_classes, "num_classes")
+        dropout = check_probability(dropout, "dropout", include_one=False)
         cfg = GOOGLENET_INCEPTIONS
 
         def pool():

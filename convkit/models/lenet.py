@@ -8,7 +8,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from convkit.models.utils import _positive_int
+from convkit._validation import positive_int
 
 __all__ = ["LeNet5", "reference_training_seconds"]
 
@@ -69,8 +69,8 @@ class LeNet5(nn.Sequential):
     def __init__(self, variant: str = "original", in_channels: int = 1, num_classes: int = 10):
         if variant not in self.VARIANTS:
             raise ValueError(f"variant must be 'original' or 'modern', got {variant!r}")
-        in_channels = _positive_int(in_channels, "in_channels")
-        num_classes = _positive_int(num_classes, "num_classes")
+        in_channels = positive_int(in_channels, "in_channels")
+        num_classes = positive_int(num_classes, "num_classes")
         act = nn.Sigmoid if variant == "original" else nn.ReLU
         pool = nn.AvgPool2d if variant == "original" else nn.MaxPool2d
         super().__init__(

@@ -11,12 +11,13 @@ does not load it.
 from __future__ import annotations
 
 import copy
-import numbers
 import time
 
 import numpy as np
 import torch
 from torch import nn
+
+from convkit._validation import int_at_least, positive_int
 
 __all__ = [
     "Motion3DNet",
@@ -31,18 +32,11 @@ __all__ = [
 def _check_channels(channels) -> tuple[int, int]:
     if not isinstance(channels, (tuple, list)) or len(channels) != 2:
         raise TypeError(f"channels must be a tuple of two ints, got {channels!r}")
-    for c in channels:
-        if isinstance(c, bool) or not isinstance(c, numbers.Integral) or c < 1:
-            raise ValueError(f"channels must hold two positive ints, got {channels!r}")
-    return int(channels[0]), int(channels[1])
+    return positive_int(channels[0], "channels[0]"), positive_int(channels[1], "channels[1]")
 
 
 def _check_directions(num_directions) -> int:
-    if isinstance(num_directions, bool) or not isinstance(num_directions, numbers.Integral):
-        raise TypeError(f"num_directions must be an int, got {type(num_directions).__name__}")
-    if num_directions < 2:
-        raise ValueError(f"num_directions must be >= 2, got {num_directions}")
-    return int(num_directions)
+    return int_at_least(num_directions, 2, "num_directions")
 
 
 class Motion3DNet(nn.Module):
@@ -207,9 +201,7 @@ def train_clip_classifier(
         >>> len(log["losses"])
         2
     """
-    for name, value in (("epochs", epochs), ("batch_size", batch_size)):
-        if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
-            raise ValueError(f"{name} must be a positive int, got {value!r}")
+    epochs, batch_size = positive_int(epochs, "epochs"), positive_int(batch_size, "batch_size")
     if not lr > 0:
         raise ValueError(f"lr must be positive, got {lr!r}")
     x, y = _as_tensors(x, y)
@@ -288,9 +280,7 @@ def training_step_seconds(
         >>> all(torch.equal(a, b) for a, b in zip(before, net.parameters()))  # model unchanged
         True
     """
-    for name, value in (("batch_size", batch_size), ("steps", steps)):
-        if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
-            raise ValueError(f"{name} must be a positive int, got {value!r}")
+    batch_size, steps = positive_int(batch_size, "batch_size"), positive_int(steps, "steps")
     if not lr > 0:
         raise ValueError(f"lr must be positive, got {lr!r}")
     x, y = _as_tensors(x, y)

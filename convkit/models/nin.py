@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import numbers
-
 import torch
 from torch import nn
 
-from convkit.models.utils import _positive_int, _probability
+from convkit._validation import check_probability, nonnegative_int, positive_int
 
 __all__ = ["nin_block", "NiN"]
 
@@ -36,12 +34,11 @@ def nin_block(in_channels: int, out_channels: int, kernel_size: int, stride: int
         >>> sum(p.numel() for p in block.parameters())  # (25*4 + 4) + 2*(16 + 4)
         144
     """
-    in_channels = _positive_int(in_channels, "in_channels")
-    out_channels = _positive_int(out_channels, "out_channels")
-    kernel_size = _positive_int(kernel_size, "kernel_size")
-    stride = _positive_int(stride, "stride")
-    if isinstance(padding, bool) or not isinstance(padding, numbers.Integral) or padding < 0:
-        raise ValueError(f"padding must be a non-negative int, got {padding!r}")
+    in_channels = positive_int(in_channels, "in_channels")
+    out_channels = positive_int(out_channels, "out_channels")
+    kernel_size = positive_int(kernel_size, "kernel_size")
+    stride = positive_int(stride, "stride")
+    padding = nonnegative_int(padding, "padding")
     return nn.Sequential(
         nn.Conv2d(in_channels, out_channels, kernel_size, stride=stride, padding=int(padding)), nn.ReLU(inplace=True),
         nn.Conv2d(out_channels, out_channels, kernel_size=1), nn.ReLU(inplace=True),
@@ -77,9 +74,9 @@ class NiN(nn.Module):
 
     def __init__(self, in_channels: int = 3, num_classes: int = 1000, dropout: float = 0.5):
         super().__init__()
-        in_channels = _positive_int(in_channels, "in_channels")
-        num_classes = _positive_int(num_classes, "num_classes")
-        dropout = _probability(dropout, "dropout")
+        in_channels = positive_int(in_channels, "in_channels")
+        num_classes = positive_int(num_classes, "num_classes")
+        dropout = check_probability(dropout, "dropout", include_one=False)
         self.net = nn.Sequential(
             nin_block(in_channels, 96, kernel_size=11, stride=4, padding=0),
             nn.MaxPool2d(3, stride=2),

@@ -6,8 +6,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from convkit._validation import positive_int
 from convkit.models.blocks import BasicBlock, Bottleneck
-from convkit.models.utils import _positive_int
 
 __all__ = ["ResNet", "resnet18", "resnet34", "resnet50", "small_resnet"]
 
@@ -15,7 +15,7 @@ __all__ = ["ResNet", "resnet18", "resnet34", "resnet50", "small_resnet"]
 def _int_tuple(value, name: str) -> tuple[int, ...]:
     if not isinstance(value, (tuple, list)) or not value:
         raise TypeError(f"{name} must be a non-empty tuple of ints, got {value!r}")
-    return tuple(_positive_int(v, f"{name}[{i}]") for i, v in enumerate(value))
+    return tuple(positive_int(v, f"{name}[{i}]") for i, v in enumerate(value))
 
 
 class ResNet(nn.Module):
@@ -67,9 +67,9 @@ class ResNet(nn.Module):
         widths = _int_tuple(widths, "widths")
         if len(layers) != len(widths):
             raise ValueError(f"layers and widths must have the same length, got {len(layers)} and {len(widths)}")
-        in_channels = _positive_int(in_channels, "in_channels")
-        num_classes = _positive_int(num_classes, "num_classes")
-        expansion = _positive_int(expansion, "expansion")
+        in_channels = positive_int(in_channels, "in_channels")
+        num_classes = positive_int(num_classes, "num_classes")
+        expansion = positive_int(expansion, "expansion")
         self.block, self.layers, self.widths = block, layers, widths
 
         stem_layers = [
@@ -83,7 +83,7 @@ class ResNet(nn.Module):
         self.stem = nn.Sequential(*stem_layers)
 
         stages, channels = [], widths[0]
-        for i, (n_blocks, width) in enumerate(zip(layers, widths)):
+        for i, (n_blocks, width) in enumerate(zip(layers, widths, strict=False)):
             blocks = []
             for j in range(n_blocks):
                 stride = 2 if (i > 0 and j == 0) else 1

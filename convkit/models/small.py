@@ -13,7 +13,7 @@ import numbers
 import torch
 from torch import nn
 
-from convkit.models.utils import _positive_int
+from convkit._validation import positive_int as _positive_int
 
 __all__ = ["SmallCNN", "mc_dropout_predict"]
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import numbers
-
 import torch
 from torch import nn
+
+from convkit._validation import positive_int
 
 __all__ = ["count_parameters", "layer_table", "format_layer_table", "copy_weights"]
 
@@ -26,10 +26,7 @@ def count_parameters(model: nn.Module, trainable_only: bool = False) -> int:
 def _check_input_size(input_size) -> tuple[int, ...]:
     if not isinstance(input_size, (tuple, list)) or not input_size:
         raise TypeError(f"input_size must be a tuple such as (1, 28, 28), got {input_size!r}")
-    for s in input_size:
-        if isinstance(s, bool) or not isinstance(s, numbers.Integral) or s < 1:
-            raise ValueError(f"input_size must hold positive ints, got {input_size!r}")
-    return tuple(int(s) for s in input_size)
+    return tuple(positive_int(s, f"input_size[{i}]") for i, s in enumerate(input_size))
 
 
 def layer_table(model: nn.Module, input_size, *, depth: int = 1) -> list[tuple[str, str, tuple, int]]:
@@ -60,8 +57,7 @@ def layer_table(model: nn.Module, input_size, *, depth: int = 1) -> list[tuple[s
     if not isinstance(model, nn.Module):
         raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
     input_size = _check_input_size(input_size)
-    if isinstance(depth, bool) or not isinstance(depth, numbers.Integral) or depth < 1:
-        raise ValueError(f"depth must be a positive int, got {depth!r}")
+    depth = positive_int(depth, "depth")
     first = next(model.parameters(), None)
     device = first.device if first is not None else torch.device("cpu")
     dtype = first.dtype if first is not None and first.is_floating_point() else torch.get_default_dtype()
@@ -132,25 +128,9 @@ def copy_weights(source: nn.Module, target: nn.Module) -> nn.Module:
             f"source has {len(src)} tensors ({', '.join(src)}) but target has {len(dst)} ({', '.join(dst)})"
         )
     new = {}
-    for (sk, sv), (dk, dv) in zip(src.items(), dst.items()):
+    for (sk, sv), (dk, dv) in zip(src.items(), dst.items(), strict=False):
         if sv.shape != dv.shape:
             raise ValueError(f"source {sk} has shape {tuple(sv.shape)} but target {dk} has shape {tuple(dv.shape)}")
         new[dk] = sv.detach().clone().to(dtype=dv.dtype) if dv.is_floating_point() else sv.detach().clone()
     target.load_state_dict(new, strict=True)
     return target
-
-
-def _positive_int(value, name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be an int, got {type(value).__name__}")
-    if value < 1:
-        raise ValueError(f"{name} must be a positive int, got {value}")
-    return int(value)
-
-
-def _probability(value, name: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a float, got {type(value).__name__}")
-    if not 0.0 <= float(value) < 1.0:
-        raise ValueError(f"{name} must lie in [0, 1), got {value}")
-    return float(value)

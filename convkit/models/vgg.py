@@ -5,7 +5,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from convkit.models.utils import _positive_int, _probability
+from convkit._validation import check_probability, positive_int
 
 __all__ = ["vgg_block", "VGG", "VGG_ARCHS"]
 
@@ -32,7 +32,8 @@ def vgg_block(num_convs: int, in_channels: int, out_channels: int) -> nn.Sequent
         - Input: :math:`(N, C_{in}, H, W)`
         - Output: :math:`(N, C_{out}, \lfloor H/2 \rfloor, \lfloor W/2 \rfloor)`
 
-    Parameters: :math:`(9 C_{in} C_{out} + C_{out}) + (\text{num\_convs} - 1)(9 C_{out}^2 + C_{out})`.
+    Parameters: :math:`(9 C_{in} C_{out} + C_{out}) + (\text{num\_convs} - 1)(9 C_{out}^2 +
+        C_{out})`.
 
     Examples::
 
@@ -42,9 +43,9 @@ def vgg_block(num_convs: int, in_channels: int, out_channels: int) -> nn.Sequent
         >>> sum(p.numel() for p in block.parameters())  # (9*3*8 + 8) + (9*8*8 + 8)
         808
     """
-    num_convs = _positive_int(num_convs, "num_convs")
-    in_channels = _positive_int(in_channels, "in_channels")
-    out_channels = _positive_int(out_channels, "out_channels")
+    num_convs = positive_int(num_convs, "num_convs")
+    in_channels = positive_int(in_channels, "in_channels")
+    out_channels = positive_int(out_channels, "out_channels")
     layers = []
     for i in range(num_convs):
         layers += [nn.Conv2d(in_channels if i == 0 else out_channels, out_channels, 3, padding=1), nn.ReLU(inplace=True)]
@@ -63,7 +64,7 @@ def _check_arch(conv_arch) -> tuple[tuple[int, int], ...]:
     for i, pair in enumerate(conv_arch):
         if not isinstance(pair, (tuple, list)) or len(pair) != 2:
             raise TypeError(f"conv_arch[{i}] must be a pair (num_convs, out_channels), got {pair!r}")
-        pairs.append((_positive_int(pair[0], f"conv_arch[{i}][0]"), _positive_int(pair[1], f"conv_arch[{i}][1]")))
+        pairs.append((positive_int(pair[0], f"conv_arch[{i}][0]"), positive_int(pair[1], f"conv_arch[{i}][1]")))
     return tuple(pairs)
 
 
@@ -101,11 +102,11 @@ class VGG(nn.Module):
                  hidden: int = 4096, dropout: float = 0.5):  # fmt: skip
         super().__init__()
         arch = _check_arch(conv_arch)
-        in_channels = _positive_int(in_channels, "in_channels")
-        num_classes = _positive_int(num_classes, "num_classes")
-        input_size = _positive_int(input_size, "input_size")
-        hidden = _positive_int(hidden, "hidden")
-        dropout = _probability(dropout, "dropout")
+        in_channels = positive_int(in_channels, "in_channels")
+        num_classes = positive_int(num_classes, "num_classes")
+        input_size = positive_int(input_size, "input_size")
+        hidden = positive_int(hidden, "hidden")
+        dropout = check_probability(dropout, "dropout", include_one=False)
         side = input_size
         for _ in arch:
             side //= 2

@@ -20,9 +20,9 @@ from torch import nn
 from torch.utils.data import DataLoader
 
 from convkit import transforms as T
+from convkit._validation import positive_int as _positive_int
 from convkit.data.datasets import ArrayDataset
 from convkit.models.small import SmallCNN
-from convkit.models.utils import _positive_int
 from convkit.training.train import fit, seed_everything
 
 __all__ = ["TrainedEnsemble", "train_ensemble", "average_proba"]

@@ -35,7 +35,6 @@ import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
 import torch
 from torch import nn
 
@@ -53,7 +52,8 @@ class PretrainConfig:
     r"""How the pretrained network is trained: every field goes into the cache key.
 
     Attributes:
-        arch (str): ``"lenet5-modern"`` (ReLU, max pooling) or ``"lenet5-original"``. Default: "lenet5-modern"
+        arch (str): ``"lenet5-modern"`` (ReLU, max pooling) or ``"lenet5-original"``. Default:
+            "lenet5-modern"
         epochs (int): passes over the 4,000 training digits. Default: 10
         batch_size (int): Default: 32
         lr (float): Adam's learning rate. Default: 0.002

@@ -14,11 +14,11 @@ few-label comparison. Importing this module loads torch; scikit-learn is importe
 
 from __future__ import annotations
 
-import numbers
-
 import numpy as np
 import torch
 from torch import nn
+
+from convkit._validation import nonnegative_int, positive_int, positive_real
 
 __all__ = ["freeze", "unfreeze", "trainable_names", "head_name", "replace_head", "param_groups",
            "extract_features", "linear_probe", "digits8_as_mnist", "few_label_split", "train_few",
@@ -31,35 +31,12 @@ def _check_module(model, name: str = "model") -> nn.Module:
     return model
 
 
-def _nonneg_int(value, name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be an int, got {type(value).__name__}")
-    if value < 0:
-        raise ValueError(f"{name} must be a non-negative int, got {value}")
-    return int(value)
-
-
-def _positive_int(value, name: str) -> int:
-    value = _nonneg_int(value, name)
-    if value < 1:
-        raise ValueError(f"{name} must be a positive int, got {value}")
-    return value
-
-
-def _positive_float(value, name: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a float, got {type(value).__name__}")
-    if not float(value) > 0:
-        raise ValueError(f"{name} must be positive, got {value}")
-    return float(value)
-
-
 def _select(model: nn.Module, up_to, prefixes) -> list[nn.Parameter]:
     if (up_to is None) == (prefixes is None):
         raise ValueError("give exactly one of up_to and prefixes")
     if up_to is not None:
         children = list(model.children())
-        up_to = _nonneg_int(up_to, "up_to")
+        up_to = nonnegative_int(up_to, "up_to")
         if up_to > len(children):
             raise ValueError(f"up_to must be at most the number of children ({len(children)}), got {up_to}")
         return [p for child in children[:up_to] for p in child.parameters()]
@@ -169,7 +146,7 @@ def replace_head(model: nn.Module, num_classes: int) -> nn.Module:
         >>> net(torch.zeros(7, 3)).shape
         torch.Size([7, 5])
     """
-    num_classes = _positive_int(num_classes, "num_classes")
+    num_classes = positive_int(num_classes, "num_classes")
     name = head_name(model)
     parent_name, _, child = name.rpartition(".")
     parent = model.get_submodule(parent_name) if parent_name else model
@@ -203,8 +180,8 @@ def param_groups(model: nn.Module, lr: float, backbone_factor: float = 0.1) -> l
         >>> [(len(g["params"]), g["lr"]) for g in opt.param_groups]
         [(2, 0.010000000000000002), (2, 0.1)]
     """
-    lr = _positive_float(lr, "lr")
-    backbone_factor = _positive_float(backbone_factor, "backbone_factor")
+    lr = positive_real(lr, "lr")
+    backbone_factor = positive_real(backbone_factor, "backbone_factor")
     head = model.get_submodule(head_name(model))
     head_ids = {id(p) for p in head.parameters()}
     backbone = [p for p in model.parameters() if p.requires_grad and id(p) not in head_ids]
@@ -239,7 +216,7 @@ def extract_features(model: nn.Module, images, *, batch_size: int = 512, device=
         (5, 3)
     """
     _check_module(model)
-    batch_size = _positive_int(batch_size, "batch_size")
+    batch_size = positive_int(batch_size, "batch_size")
     x = torch.as_tensor(np.asarray(images) if not isinstance(images, torch.Tensor) else images)
     if x.ndim == 3:
         x = x[:, None]
@@ -291,7 +268,7 @@ def linear_probe(features, labels, *, kind: str = "logistic", C: float = 1.0, se
         raise ValueError(f"features must be 2-D (N, F), got shape {features.shape}")
     if labels.shape != (len(features),):
         raise ValueError(f"labels must have shape ({len(features)},), got {labels.shape}")
-    C = _positive_float(C, "C")
+    C = positive_real(C, "C")
     if kind == "logistic":
         clf = LogisticRegression(C=C, max_iter=2000, random_state=seed)
     elif kind == "svm":
@@ -348,8 +325,8 @@ def few_label_split(labels, per_class: int, seed: int = 0) -> tuple[np.ndarray, 
         (6, 9, [2, 2, 2])
     """
     labels = np.asarray(labels)
-    per_class = _positive_int(per_class, "per_class")
-    rng = np.random.default_rng(_nonneg_int(seed, "seed"))
+    per_class = positive_int(per_class, "per_class")
+    rng = np.random.default_rng(nonnegative_int(seed, "seed"))
     chosen = []
     for c in np.unique(labels):
         members = np.flatnonzero(labels == c)
@@ -380,15 +357,15 @@ def train_few(model: nn.Module, images, labels, *, groups=None, lr: float = 1e-3
         ``model``, in eval mode.
     """
     _check_module(model)
-    epochs, batch_size = _positive_int(epochs, "epochs"), _positive_int(batch_size, "batch_size")
+    epochs, batch_size = positive_int(epochs, "epochs"), positive_int(batch_size, "batch_size")
     if device is None:
         device = next(model.parameters()).device
     if groups is None:
-        groups = [{"params": [p for p in model.parameters() if p.requires_grad], "lr": _positive_float(lr, "lr")}]
+        groups = [{"params": [p for p in model.parameters() if p.requires_grad], "lr": positive_real(lr, "lr")}]
     optimizer = torch.optim.Adam(groups)
     x = torch.as_tensor(np.asarray(images, dtype=np.float32)).to(device)
     y = torch.as_tensor(np.asarray(labels, dtype=np.int64)).to(device)
-    gen = torch.Generator().manual_seed(_nonneg_int(seed, "seed"))
+    gen = torch.Generator().manual_seed(nonnegative_int(seed, "seed"))
     model.train()
     for _ in range(epochs):
         order = torch.randperm(len(x), generator=gen).to(device)

@@ -21,11 +21,15 @@ batches and returns ``(mixed, y_a, y_b, lam)``: train with
 from __future__ import annotations
 
 import math
-import numbers
 import sys
 
 import numpy as np
 
+from convkit._validation import as_generator as _as_generator
+from convkit._validation import check_int, positive_tuple
+from convkit._validation import check_probability as _probability
+from convkit._validation import check_real as _real
+from convkit._validation import nonnegative_real as _nonnegative
 from convkit.functional.upsampling import interpolate
 
 __all__ = [
@@ -53,19 +57,6 @@ __all__ = [
 
 # --------------------------------------------------------------------------------------------
 # argument checks and the numpy <-> torch bridge
-
-
-def _as_generator(rng) -> np.random.Generator:
-    """``None`` -> fresh generator, int -> seeded generator, Generator -> itself."""
-    if rng is None:
-        return np.random.default_rng()
-    if isinstance(rng, np.random.Generator):
-        return rng
-    if isinstance(rng, (numbers.Integral, np.integer)) and not isinstance(rng, (bool, np.bool_)):
-        if rng < 0:
-            raise ValueError(f"rng as a seed must be non-negative, got {rng}")
-        return np.random.default_rng(int(rng))
-    raise TypeError(f"rng must be a numpy.random.Generator, an int seed or None, got {type(rng).__name__}")
 
 
 def _is_tensor(x) -> bool:
@@ -96,32 +87,9 @@ def _back(out: np.ndarray, like):
     return torch.from_numpy(np.ascontiguousarray(out)).to(device=like.device, dtype=like.dtype)
 
 
-def _real(value, name: str) -> float:
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (numbers.Real, np.integer, np.floating)):
-        raise TypeError(f"{name} must be a number, got {type(value).__name__} {value!r}")
-    value = float(value)
-    if not math.isfinite(value):
-        raise ValueError(f"{name} must be finite, got {value}")
-    return value
-
-
-def _probability(p, name: str = "p") -> float:
-    p = _real(p, name)
-    if not 0.0 <= p <= 1.0:
-        raise ValueError(f"{name} must lie in [0, 1], got {p}")
-    return p
-
-
 def _size_pair(size, name: str = "size") -> tuple[int, int]:
-    items = tuple(size) if isinstance(size, (tuple, list)) else (size, size)
-    if len(items) != 2:
-        raise ValueError(f"{name} must be an int or a pair of ints, got {size!r}")
-    for v in items:
-        if isinstance(v, (bool, np.bool_)) or not isinstance(v, (numbers.Integral, np.integer)):
-            raise TypeError(f"{name} must be an int or a pair of ints, got {size!r}")
-        if v < 1:
-            raise ValueError(f"{name} must be positive, got {size!r}")
-    return int(items[0]), int(items[1])
+    h, w = positive_tuple(size, 2, name)
+    return h, w
 
 
 def _range(value, name: str, *, positive: bool = True) -> tuple[float, float]:
@@ -203,9 +171,7 @@ def crop(img, top: int, left: int, height: int, width: int):
 def _box(top, left, height, width, img_h, img_w):
     vals = []
     for name, v in (("top", top), ("left", left), ("height", height), ("width", width)):
-        if isinstance(v, (bool, np.bool_)) or not isinstance(v, (numbers.Integral, np.integer)):
-            raise TypeError(f"{name} must be an int, got {type(v).__name__} {v!r}")
-        vals.append(int(v))
+        vals.append(check_int(v, name))
     top, left, height, width = vals
     if height < 1 or width < 1:
         raise ValueError(f"height and width must be positive, got {height} and {width}")
@@ -460,13 +426,6 @@ def adjust_hue(img, shift: float):
     hsv = rgb_to_hsv(x)
     hsv[..., 0, :, :] = (hsv[..., 0, :, :] + shift) % 1.0
     return _back(np.clip(hsv_to_rgb(hsv), 0.0, 1.0), like)
-
-
-def _nonnegative(value, name: str) -> float:
-    value = _real(value, name)
-    if value < 0:
-        raise ValueError(f"{name} must be non-negative, got {value}")
-    return value
 
 
 def _jitter_range(value, name: str, centre: float, bound: tuple[float, float]):
@@ -756,8 +715,7 @@ def mix_targets(y_a, y_b, lam: float, num_classes: int) -> np.ndarray:
     if ya.ndim != 1 or ya.shape != yb.shape or ya.dtype.kind not in "iu" or yb.dtype.kind not in "iu":
         raise TypeError(f"y_a and y_b must be 1-D integer arrays of the same length, got {ya.shape} and {yb.shape}")
     lam = _probability(lam, "lam")
-    if isinstance(num_classes, (bool, np.bool_)) or not isinstance(num_classes, (numbers.Integral, np.integer)):
-        raise TypeError(f"num_classes must be an int, got {type(num_classes).__name__}")
+    num_classes = check_int(num_classes, "num_classes")
     if num_classes < 1 or (ya.size and (min(ya.min(), yb.min()) < 0 or max(ya.max(), yb.max()) >= num_classes)):
         raise ValueError(f"labels must lie in [0, num_classes) with num_classes={num_classes}")
     out = np.zeros((len(ya), int(num_classes)))

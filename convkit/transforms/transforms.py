@@ -23,17 +23,6 @@ import math
 import numpy as np
 
 from convkit.transforms.functional import (
-    adjust_brightness,
-    adjust_contrast,
-    adjust_hue,
-    adjust_saturation,
-    affine,
-    center_crop,
-    channel_stats,
-    crop,
-    cutout_params,
-    random_resized_crop_params,
-    resized_crop,
     _as_generator,
     _back,
     _jitter_range,
@@ -44,6 +33,15 @@ from convkit.transforms.functional import (
     _rgb,
     _size_pair,
     _to_numpy,
+    adjust_brightness,
+    adjust_contrast,
+    adjust_hue,
+    adjust_saturation,
+    affine,
+    center_crop,
+    cutout_params,
+    random_resized_crop_params,
+    resized_crop,
 )
 
 __all__ = [
@@ -167,7 +165,8 @@ class PerImageStandardize:
         \text{out} = \frac{\text{img} - \mu}{\max(\sigma, 1/\sqrt{n})}, \qquad n = C H W.
 
     Shape:
-        - Input: :math:`(C, H, W)` or :math:`(N, C, H, W)` (each image on its own); Output: the same.
+        - Input: :math:`(C, H, W)` or :math:`(N, C, H, W)` (each image on its own); Output: the
+          same.
 
     Examples::
 
@@ -229,7 +228,7 @@ class ZCAWhitening:
         self.matrix_ = None
         self.shape_ = None
 
-    def fit(self, images) -> "ZCAWhitening":
+    def fit(self, images) -> ZCAWhitening:
         x, _ = _to_numpy(images, "images", 3)
         if x.ndim == 3:
             x = x[:, None]
