@@ -90,7 +90,7 @@ def bwrap_args(cfg: SandboxConfig, cwd: str, connection_file: str | None = None,
     """
     bwrap = cfg.bwrap or "bwrap"
     uid = cfg.uid
-    if uid is not None:  # grader is root: no user namespace, the kernel is dropped to uid by setpriv
+    if uid is not None:  # grader is root: no user namespace, setpriv drops the kernel to uid
         args = [bwrap, "--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts",
                 "--unshare-cgroup-try", "--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID"]
     else:
