@@ -100,7 +100,7 @@ def bwrap_args(cfg: SandboxConfig, cwd: str, connection_file: str | None = None,
     else:
         args = [bwrap, "--unshare-all"]
     args += ["--die-with-parent", "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc"]
-    if uid is not None:  # a tmpfs made by root is root's, 0755: the kernel's user needs to write there
+    if uid is not None:  # a tmpfs made by root is root's, 0755: the kernel's user must write there
         args += ["--perms", "1777"]
     if supports_size:
         args += ["--size", str(cfg.tmp_bytes)]
@@ -121,7 +121,7 @@ def bwrap_args(cfg: SandboxConfig, cwd: str, connection_file: str | None = None,
             tmpfs.append(hidden)
         elif os.path.exists(hidden):
             args += ["--ro-bind", "/dev/null", hidden]
-    if uid is not None:  # bwrap makes missing mount points 0700 (root's): the kernel's user must pass
+    if uid is not None:  # bwrap makes missing mount points 0700 (root's): the kernel's user passes
         args += open_dirs(readonly + writable + extra, tmpfs)
     for path in dict.fromkeys(readonly):
         if os.path.exists(path):
