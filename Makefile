@@ -58,8 +58,11 @@ book: $(STAMP) $(MATHJAX)  ## build the HTML book into _build/html (warnings are
 # links and the seed citations (labels seed-000..seed-004 on the introduction) cannot resolve
 # there: the page build's config ignores exactly those; the full `make book` still checks them.
 define PAGE_CONFIG
-import sys, yaml
+import os, sys, yaml
 cfg = yaml.safe_load(open(sys.argv[1]))
+local = cfg.get("sphinx", {}).get("local_extensions") or {}
+for name, path in local.items():  # the copy lives in /tmp: make the extension paths absolute
+    local[name] = os.path.abspath(path)
 ignore = cfg.setdefault("sphinx", {}).setdefault("config", {}).setdefault("nitpick_ignore_regex", [])
 ignore += [["std:doc", r"(/book/)?(0[1-9]|1[0-2])-[a-z0-9-]+"], ["std:doc", r"(/book/)?intro"],
            ["std:ref", r"seed-00[0-9]"]]

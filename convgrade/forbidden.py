@@ -74,7 +74,7 @@ class ForbiddenPolicy:
         >>> from convgrade.checks import check_array
         >>> policy = ForbiddenPolicy()
         >>> policy.code_name(convkit.conv2d.__code__, convkit.conv2d.__module__)
-        'convkit.conv.conv2d'
+        'convkit.functional.conv.conv2d'
         >>> policy.code_name(check_array.__code__, "convgrade.checks") is None
         True
         >>> policy.builtin_name(len) is None
@@ -203,7 +203,7 @@ def call_student(fn, *args, forbidden=DEFAULT_FORBIDDEN, allow=(), **kwargs):
         >>> call_student(cheat, np.ones((3, 3)), np.ones((2, 2)))  # doctest: +ELLIPSIS
         Traceback (most recent call last):
         ...
-        convgrade.forbidden.ForbiddenCallError: cheat called convkit.conv.corr2d, which ...
+        convgrade.forbidden.ForbiddenCallError: cheat called convkit.functional.conv.corr2d, which ...
     """
     if not callable(fn):
         raise TypeError(f"fn must be callable, got {type(fn).__name__}")

@@ -11,7 +11,7 @@ from autograder.scan import scan_notebook, scan_source
 
 @pytest.mark.parametrize("source,reason", [
     ("import convkit", "imports convkit"),
-    ("from convkit.conv import corr2d", "imports from convkit.conv"),
+    ("from convkit.functional.conv import corr2d", "imports from convkit.functional.conv"),
     ("import torch.nn.functional as F", "imports torch.nn.functional"),
     ("from scipy import ndimage\nfrom scipy.signal import convolve2d", "imports from scipy.signal"),
     ("get_ipython().input_transformers_post.append(f)", "installs an IPython input transformer"),
