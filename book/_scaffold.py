@@ -8,6 +8,10 @@ its working directory (Jupyter Book 1 executes a notebook in its own folder).
   YAML header), at :data:`WORDS_PER_MINUTE`, rounded up to whole minutes.
 - Execution time: the wall-clock time from the first to the last cell of the page, measured in the
   build that produced the page (a cached build shows the time of the run it cached).
+
+Both are computed when the page is executed. ``execute_notebooks: cache`` re-executes a page only
+when its code changes, so after a prose-only edit a local build keeps the word count of the last
+execution; a fresh build (CI, a new clone, ``jupyter-book clean``) always recomputes both.
 - Exercise time: an estimate, not a measurement: :data:`MINUTES_PER_ANSWER` minutes per graded
   function (reading its specification and tests) plus :data:`MINUTES_PER_LINE` per line of the
   reference solution (writing and debugging it), rounded up to 5 minutes.
