@@ -11,7 +11,7 @@ import pytest
 import torch
 from torch import nn
 
-from convkit.receptive_field import (
+from convkit.formulas.receptive_field import (
     measure_receptive_field,
     previous_stride_recursion,
     previous_stride_rule_exact,
@@ -156,7 +156,7 @@ def test_ch01_convolution_is_shift_invariant_after_global_pooling_but_not_scale_
     from skimage import data, transform
 
     from convkit import conv2d
-    from convkit.equivariance import circular_shift
+    from convkit.functional.equivariance import circular_shift
 
     rng = np.random.default_rng(0)
     weights = rng.standard_normal((4, 1, 3, 3))

@@ -1,4 +1,4 @@
-"""convkit.separable and the formulas of chapters 05 and 06, checked against PyTorch (float64) over grids."""
+"""convkit.formulas.separable and the formulas of chapters 05 and 06, checked against PyTorch (float64) over grids."""
 
 import itertools
 
@@ -8,10 +8,11 @@ import torch
 from torch.nn import functional as F
 from torch.utils.flop_counter import FlopCounterMode
 
-from convkit import conv2d, conv_macs, conv_params
-from convkit.models.blocks import BasicBlock, Bottleneck, DepthwiseSeparableConv, Inception
-from convkit.separable import (
+from convkit import (
     bottleneck_params,
+    conv2d,
+    conv_macs,
+    conv_params,
     depthwise_separable_macs,
     depthwise_separable_params,
     effective_kernel_size,
@@ -20,6 +21,7 @@ from convkit.separable import (
     naive_inception_params,
     same_padding,
 )
+from convkit.models.blocks import BasicBlock, Bottleneck, DepthwiseSeparableConv, Inception
 
 
 def n_params(module):

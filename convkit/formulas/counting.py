@@ -37,7 +37,7 @@ from typing import Any
 
 import numpy as np
 
-from ._validation import check_groups, check_int, positive_tuple
+from convkit._validation import check_groups, check_int, positive_tuple
 
 __all__ = ["conv_params", "conv_macs"]
 
