@@ -13,6 +13,7 @@ export PYTHONHASHSEED := 0
 STAMP  := $(VENV)/.installed
 MATHJAX := book/_static/mathjax/tex-chtml.js
 JOBS   ?= 2
+BOOK_JOBS ?= 2
 A      ?= $(notdir $(wildcard solutions/*))
 
 .PHONY: help venv book test test-fast test-graders release page mathjax bench clean grade
@@ -37,8 +38,10 @@ $(MATHJAX): $(STAMP)
 
 mathjax: $(MATHJAX)  ## copy MathJax into the book so math renders offline
 
-book: $(STAMP) $(MATHJAX)  ## build the HTML book into _build/html (warnings are errors)
+book: $(STAMP) $(MATHJAX)  ## build the HTML book into _build/html (warnings are errors; BOOK_JOBS pages run in parallel)
+	$(BIN)/python tools/book_cache.py execute --jobs $(BOOK_JOBS)
 	$(BIN)/jupyter-book build . -W -n --keep-going
+	@$(BIN)/python tools/book_cache.py report
 
 page: $(STAMP) $(MATHJAX)  ## build one page P=book/NN-slug.md into /tmp/page-NN-slug (warnings are errors)
 	@test -n "$(P)" || { echo "usage: make page P=book/NN-slug.md" >&2; exit 2; }
