@@ -4,10 +4,10 @@ Usage::
 
     .venv/bin/python benchmarks/ch10_recipe.py [--seeds 0 1 2 3 4] [--threads 1]
 
-Each seed trains one network with :func:`convkit.recipe.train_recipe` at its default settings
+Each seed trains one network with :func:`convkit.training.recipe.train_recipe` at its default settings
 (the recipe fixed on validation digits: a fixed number of epochs, so a fixed number of optimizer
 steps) on all 4,000 training digits, on one CPU thread, and classifies the 1,000 held-out test
-digits with one view and with the five test-time views of :data:`convkit.recipe.SHIFT_VIEWS`.
+digits with one view and with the five test-time views of :data:`convkit.training.recipe.SHIFT_VIEWS`.
 CPU time is :func:`time.process_time` around the training only (prediction takes about a second
 more). The targets of issue 14: at least 99.0% with every seed (at most 10 errors) in at most 90 s
 of CPU time, and a mean margin of at least 3 digits (mean errors at most 7). The script prints the
@@ -26,7 +26,7 @@ import numpy as np
 import torch
 
 from convkit.data import mnist_split
-from convkit.recipe import SHIFT_VIEWS, predict_proba, train_recipe
+from convkit.training.recipe import SHIFT_VIEWS, predict_proba, train_recipe
 
 
 def main() -> int:

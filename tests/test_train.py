@@ -1,4 +1,4 @@
-"""convkit.train on the CPU: loss goes down, seeding repeats runs exactly, evaluate counts right."""
+"""convkit.training.train on the CPU: loss goes down, seeding repeats runs exactly, evaluate counts right."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import torch
 from torch import nn
 from torch.utils.data import DataLoader, TensorDataset
 
-from convkit.train import Evaluation, History, evaluate, fit, pick_device, seed_everything
+from convkit.training.train import Evaluation, History, evaluate, fit, pick_device, seed_everything
 
 
 def _blobs(n=240, seed=0):
@@ -101,7 +101,7 @@ def test_seed_everything_seeds_python_numpy_and_torch():
 
 def test_seed_everything_deterministic_flag_in_a_fresh_process():
     code = (
-        "import torch; from convkit.train import seed_everything; seed_everything(0, deterministic=True); "
+        "import torch; from convkit.training.train import seed_everything; seed_everything(0, deterministic=True); "
         "print(torch.are_deterministic_algorithms_enabled())"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
@@ -254,10 +254,10 @@ def test_fit_on_real_digits_learns():
     assert h.val_acc[-1] > 0.6
 
 
-# ---- convkit.recipe: the fast recipe of chapter 10's appendix --------------------------------
+# ---- convkit.training.recipe: the fast recipe of chapter 10's appendix --------------------------------
 
 from convkit import transforms as T  # noqa: E402
-from convkit.recipe import (  # noqa: E402
+from convkit.training.recipe import (  # noqa: E402
     SHIFT_VIEWS,
     affine_batch,
     predict_proba,

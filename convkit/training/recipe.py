@@ -35,7 +35,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from convkit.models.small import SmallCNN
-from convkit.train import pick_device, seed_everything
+from convkit.training.train import pick_device, seed_everything
 
 __all__ = ["affine_batch", "random_affine_batch", "RecipeResult", "train_recipe", "predict_proba"]
 
