@@ -68,6 +68,7 @@ for name, path in local.items():  # the copy lives in /tmp: make the extension p
     local[name] = os.path.abspath(path)
 ignore = cfg.setdefault("sphinx", {}).setdefault("config", {}).setdefault("nitpick_ignore_regex", [])
 ignore += [["std:doc", r"(/book/)?(0[1-9]|1[0-2])-[a-z0-9-]+"], ["std:doc", r"(/book/)?intro"],
+           ["std:doc", r"(/book/)?appendix-[a-z0-9-]+"],
            ["std:ref", r"seed-00[0-9]"]]
 yaml.safe_dump(cfg, open(sys.argv[2], "w"), allow_unicode=True)
 endef
