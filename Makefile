@@ -15,20 +15,34 @@ MATHJAX := book/_static/mathjax/tex-chtml.js
 JOBS   ?= 2
 A      ?= $(notdir $(wildcard solutions/*))
 
-.PHONY: help venv book test test-fast test-graders release page mathjax bench clean grade
+.PHONY: help venv lock lint book test test-fast test-graders release page mathjax bench clean grade
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 16
 
-$(STAMP): requirements.txt pyproject.toml
+$(STAMP): requirements.lock pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "error: $(PYTHON) not found; install Python 3.11 or pass PYTHON=/path/to/python3.11" >&2; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -r requirements.txt
+	$(BIN)/python -m pip install --quiet -r requirements.lock
 	$(BIN)/python -m pip install --quiet --no-deps -e .
 	touch $@
 
-venv: $(STAMP)  ## create .venv with everything the course needs
+venv: $(STAMP)  ## create .venv with everything the course needs (the pinned requirements.lock)
+
+# requirements.txt is what people edit; requirements.lock pins the whole environment, so every build
+# of the book computes the same numbers. uv keeps the pins already in the lock where it can. torch
+# comes from PyTorch's CPU index (LOCK_FLAGS); the lock names it without the +cpu tag.
+LOCK_FLAGS ?= --torch-backend cpu
+lock: $(STAMP)  ## regenerate requirements.lock from requirements.txt (uv pip compile)
+	$(BIN)/uv pip compile requirements.txt -o requirements.lock --python-version 3.11.7 --quiet $(LOCK_FLAGS)
+	sed -i 's/^torch==\(.*\)+cpu$$/torch==\1/' requirements.lock
+
+LINTED := convkit convgrade autograder
+lint: $(STAMP)  ## ruff (lint, then format check) and mypy over convkit, convgrade and autograder
+	$(BIN)/ruff check $(LINTED)
+	$(BIN)/ruff format --check $(LINTED)
+	$(BIN)/mypy
 
 $(MATHJAX): $(STAMP)
 	rm -rf book/_static/mathjax
@@ -40,12 +54,30 @@ mathjax: $(MATHJAX)  ## copy MathJax into the book so math renders offline
 book: $(STAMP) $(MATHJAX)  ## build the HTML book into _build/html (warnings are errors)
 	$(BIN)/jupyter-book build . -W -n --keep-going
 
+# One-page builds leave out the other chapters and the introduction, so the glossary's chapter
+# links and the seed citations (labels seed-000..seed-004 on the introduction) cannot resolve
+# there: the page build's config ignores exactly those; the full `make book` still checks them.
+define PAGE_CONFIG
+import os, sys, yaml
+cfg = yaml.safe_load(open(sys.argv[1]))
+local = cfg.get("sphinx", {}).get("local_extensions") or {}
+for name, path in local.items():  # the copy lives in /tmp: make the extension paths absolute
+    local[name] = os.path.abspath(path)
+ignore = cfg.setdefault("sphinx", {}).setdefault("config", {}).setdefault("nitpick_ignore_regex", [])
+ignore += [["std:doc", r"(/book/)?(0[1-9]|1[0-2])-[a-z0-9-]+"], ["std:doc", r"(/book/)?intro"],
+           ["std:ref", r"seed-00[0-9]"]]
+yaml.safe_dump(cfg, open(sys.argv[2], "w"), allow_unicode=True)
+endef
+export PAGE_CONFIG
+
 page: $(STAMP) $(MATHJAX)  ## build one page P=book/NN-slug.md into /tmp/page-NN-slug (warnings are errors)
 	@test -n "$(P)" || { echo "usage: make page P=book/NN-slug.md" >&2; exit 2; }
 	@name=$(basename $(notdir $(P))); toc=/tmp/toc-$$name.yml; \
 	{ echo "format: jb-book"; echo "root: $(basename $(P))"; echo "chapters:"; echo "  - file: book/glossary"; \
+	  for f in intro setup shapes; do test "$$name" = $$f || echo "  - file: book/$$f"; done; \
 	  test -f exercises/$$name/$$name.ipynb && echo "  - file: exercises/$$name/$$name"; true; } > $$toc; \
-	$(BIN)/jupyter-book build . --toc $$toc --path-output /tmp/page-$$name -W -n --keep-going
+	cfg=/tmp/config-$$name.yml; $(BIN)/python -c "$$PAGE_CONFIG" _config.yml $$cfg || exit 1; \
+	$(BIN)/jupyter-book build . --toc $$toc --config $$cfg --path-output /tmp/page-$$name -W -n --keep-going
 
 release: $(STAMP)  ## regenerate exercises/ from solutions/ with nbgrader (A=<assignment> for one)
 	@for a in $(A); do \

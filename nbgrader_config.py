@@ -11,6 +11,9 @@ c = get_config()  # noqa: F821 - provided by traitlets when nbgrader loads this 
 c.CourseDirectory.course_id = "convkit-cnn"
 c.CourseDirectory.source_directory = "solutions"
 c.CourseDirectory.release_directory = "exercises"
+# solutions/<assignment>/grading.json is the class grader's policy for the assignment (convgrade.policy):
+# instructor material, not copied into the release.
+c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback", "grading.json"]
 
 # The stub a student sees in place of each solution.
 c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
@@ -30,7 +33,7 @@ c.LimitOutput.max_traceback = 100
 # Class grading (`python -m autograder grade <assignment>`, see book/instructor-guide.md) adds its
 # own settings for each run: the sandboxed, guarded grading kernel (Execute.kernel_name, IPC
 # transport) and a preprocessor that clips long outputs. It writes them to a file and points
-# AUTOGRADER_CONFIG at it; plain `nbgrader` commands (and the grader tests) are unaffected.
+# AUTOGRADER_CONFIG (autograder.config.CONFIG_ENV) at it; plain `nbgrader` commands (and the grader tests) are unaffected.
 import os as _os
 
 if _os.environ.get("AUTOGRADER_CONFIG"):

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import csv
 import dataclasses
-import json
 import os
 import shutil
 import subprocess
@@ -29,9 +28,11 @@ import sys
 import tempfile
 from pathlib import Path
 
-from autograder import sandbox
+from autograder import reports, sandbox
+from autograder.config import CONFIG_ENV, GUARD_ENV, SANDBOX_ENV, GuardConfig, SandboxConfig
+from autograder.errors import GradingError, SandboxRefused
 from autograder.guard import source_hash
-from convkit.grading import ALWAYS_ALLOWED, DEFAULT_FORBIDDEN
+from convgrade.policy import GradingPolicy, load_policy
 
 REPO = Path(__file__).resolve().parents[1]
 STATUSES = ("graded", "timeout", "crashed", "invalid")
@@ -52,7 +53,9 @@ class Result:
         return bool(self.flags)
 
     def row(self) -> dict:
-        fmt = lambda v: "" if v is None else f"{v:g}"
+        def fmt(v):
+            return "" if v is None else f"{v:g}"
+
         return {"student_id": self.student, "status": self.status, "flagged": "yes" if self.flagged else "no",
                 "score": fmt(self.score) if self.status in ("graded", "timeout") else "",
                 "max_score": fmt(self.max_score),
@@ -64,17 +67,26 @@ def _meta(cell):
 
 
 def course_dirs(course: Path) -> dict:
-    """Folder names as configured in the course's nbgrader_config.py (source may be ``solutions``)."""
-    text = (course / "nbgrader_config.py").read_text() if (course / "nbgrader_config.py").exists() else ""
-    source = "solutions" if 'source_directory = "solutions"' in text else "source"
-    release = "exercises" if 'release_directory = "exercises"' in text else "release"
-    return {"source": course / source, "release": course / release, "submitted": course / "submitted",
-            "autograded": course / "autograded"}
+    """Folders of the course as its ``nbgrader_config.py`` configures them (read with traitlets'
+    config loader, as nbgrader reads it): ``source`` (``CourseDirectory.source_directory``, here
+    ``solutions``), ``release``, ``submitted``, ``autograded``; nbgrader's defaults where unset."""
+    from traitlets.config.loader import Config, PyFileConfigLoader
+
+    config = Config()
+    if (Path(course) / "nbgrader_config.py").exists():
+        config = PyFileConfigLoader("nbgrader_config.py", path=str(course)).load_config()
+    cd = config.CourseDirectory
+    names = {key: cd.get(trait, default) for key, trait, default in (
+        ("source", "source_directory", "source"), ("release", "release_directory", "release"),
+        ("submitted", "submitted_directory", "submitted"),
+        ("autograded", "autograded_directory", "autograded"))}
+    return {key: Path(course) / str(name) for key, name in names.items()}
 
 
 def trusted_hashes(source_dir: Path, release_dir: Path) -> list[str]:
-    """Hashes of the instructor's code cells: the locked ones (as the gradebook restores them, hidden
-    tests included) and the free cells shipped in the release ("try it" cells), not the answers."""
+    """Hashes of the instructor's code cells: the locked ones (as the gradebook restores them,
+    hidden tests included) and the free cells shipped in the release ("try it" cells), not the
+    answers."""
     import nbformat
 
     out = set()
@@ -88,24 +100,13 @@ def trusted_hashes(source_dir: Path, release_dir: Path) -> list[str]:
     return sorted(out)
 
 
-#: Assignments whose answers legitimately build torch.nn models: only the reference package is
-#: forbidden there (checked: their solutions get full marks with no violation).
-TORCH_MODEL_ASSIGNMENTS = {"07-3d-convolution": ["convkit"], "09-lenet-to-resnet": ["convkit"],
-                           "12-transfer-learning": ["convkit"]}
-
-
-def guard_config(assignment_dir: Path, trusted: list[str]) -> dict:
-    """Per-assignment guard settings: :data:`TORCH_MODEL_ASSIGNMENTS`, then ``autograder.json`` in the
-    source folder may replace ``forbidden``/``allow`` (chapters whose answers legitimately use torch.nn)."""
+def guard_config(policy: GradingPolicy, trusted: list[str]) -> GuardConfig:
+    """The guard's settings for one class run: the assignment's ``policy`` (forbidden calls), the
+    hashes of the instructor's cells and a fresh secret token."""
     import secrets
 
-    forbidden = TORCH_MODEL_ASSIGNMENTS.get(Path(assignment_dir).name, list(DEFAULT_FORBIDDEN))
-    cfg = {"trusted": trusted, "forbidden": list(forbidden), "allow": list(ALWAYS_ALLOWED),
-           "token": secrets.token_hex(16)}
-    extra = assignment_dir / "autograder.json"
-    if extra.exists():
-        cfg.update({k: v for k, v in json.loads(extra.read_text()).items() if k in ("forbidden", "allow")})
-    return cfg
+    return GuardConfig(trusted=tuple(trusted), token=secrets.token_hex(16),
+                       forbidden=policy.forbidden_calls, allow=policy.allow)
 
 
 def _env(extra: dict) -> dict:
@@ -118,12 +119,14 @@ def _env(extra: dict) -> dict:
 
 
 def inspect_autograded(folder: Path) -> tuple[bool, list[str]]:
-    """(timed_out, guard reasons) from the autograded notebooks of one student: the violations the
-    guard reported (``nb.metadata["autograder"]``, written by :class:`autograder.execute.GuardedExecute`),
-    one reason per distinct message with the cells it happened in."""
+    """(timed_out, guard reasons) from the autograded notebooks of one student: the violations
+    the guard reported (``nb.metadata["autograder"]``, written by
+    :class:`autograder.execute.GuardedExecute`), one reason per distinct message with the cells it
+    happened in."""
     import nbformat
 
-    timed_out, reasons = False, {}
+    timed_out = False
+    reasons: dict[str, list[str]] = {}  # reason -> the cells it happened in
     for path in sorted(folder.glob("*.ipynb")):
         nb = nbformat.read(str(path), as_version=4)
         guard = nb.metadata.get("autograder", {})
@@ -158,7 +161,10 @@ def gradebook_scores(course: Path, assignment: str, student: str):
         return float(sub.score), float(sub.max_score)
 
 
-def grade_student(course, assignment, student, env, dirs, per_student_timeout, log_dir) -> Result:
+def grade_student(course: Path, assignment: str, student: str, env: dict, dirs: dict,
+                  per_student_timeout: int, log_dir: Path, box: SandboxConfig,
+                  policy: GradingPolicy) -> Result:
+    """Grade one student's submission (steps 1-4 of the module docstring)."""
     import nbformat
 
     from autograder.scan import scan_notebook
@@ -180,7 +186,7 @@ def grade_student(course, assignment, student, env, dirs, per_student_timeout, l
             res.reasons.append(f"{path.name} is not a valid notebook: {type(err).__name__}: {first}")
             continue
         try:
-            res.flags += scan_notebook(path, dirs["release"] / assignment / path.name)
+            res.flags += scan_notebook(path, dirs["release"] / assignment / path.name, policy)
         except Exception as err:
             res.flags.append(f"{path.name}: the scan failed ({type(err).__name__}: {err})")
     graded_dir = dirs["autograded"] / student / assignment
@@ -192,10 +198,9 @@ def grade_student(course, assignment, student, env, dirs, per_student_timeout, l
         proc = subprocess.run(cmd, cwd=course, env=env, capture_output=True, text=True, timeout=per_student_timeout)
         rc, log = proc.returncode, proc.stdout + proc.stderr
     except subprocess.TimeoutExpired as err:
-        rc, log = None, f"{err}\n{err.stdout or ''}{err.stderr or ''}"
-    (log_dir / f"{student}.log").write_text(log if isinstance(log, str) else str(log))
-    box = json.loads(env.get("AUTOGRADER_SANDBOX", "{}"))
-    kernel_reasons = [e["reason"] for e in sandbox.take_reports(box) if e.get("reason")]
+        rc, log = None, f"{err}\n{_text(err.stdout)}{_text(err.stderr)}"
+    (log_dir / f"{student}.log").write_text(log)
+    kernel_reasons = [e["reason"] for e in reports.take_reports(box) if e.get("reason")]
     sandbox.restore_owner(graded_dir, box)  # the kernel's user owned its working folder
     if rc is None:
         res.status = "crashed"
@@ -212,19 +217,28 @@ def grade_student(course, assignment, student, env, dirs, per_student_timeout, l
         res.status = "timeout"
         res.reasons.append("a cell exceeded the time limit (it scores 0, later cells were graded)")
     res.flags += forbidden
-    res.reasons += kernel_reasons + sandbox.limit_reasons(graded_dir, box)
+    res.reasons += kernel_reasons + reports.limit_reasons(graded_dir, box)
     res.score, res.max_score = gradebook_scores(course, assignment, student)
     return res
+
+
+def _text(output: str | bytes | None) -> str:
+    """A captured stream as text (``subprocess.TimeoutExpired`` may hold bytes or None)."""
+    if isinstance(output, bytes):
+        return output.decode("utf-8", errors="replace")
+    return output or ""
 
 
 def write_extra_config(folder: Path, kernel_ipc: Path) -> Path:
     path = folder / "autograder_config.py"
     path.write_text(
-        "# written by python -m autograder; loaded from nbgrader_config.py via AUTOGRADER_CONFIG\n"
+        f"# written by python -m autograder; loaded from nbgrader_config.py via {CONFIG_ENV}\n"
         "from autograder.execute import autograde_preprocessors\n"
         "from autograder.preprocessors import ClipOutput\n"
-        "# nbgrader's pipeline with GuardedExecute (the guard's report after every cell) and ClipOutput\n"
-        "c.Autograde.autograde_preprocessors = autograde_preprocessors(extra_after_execute=[ClipOutput])\n"
+        "# nbgrader's pipeline with GuardedExecute (the guard's report after every cell)\n"
+        "# and ClipOutput\n"
+        "c.Autograde.autograde_preprocessors = autograde_preprocessors(\n"
+        "    extra_after_execute=[ClipOutput])\n"
         f"c.Execute.kernel_name = {sandbox.KERNEL_NAME!r}\n"
         "c.KernelManager.transport = 'ipc'\n"
         f"c.KernelManager.ip = {str(kernel_ipc / 'kernel')!r}\n"
@@ -236,22 +250,62 @@ def grade(assignment: str, course: Path = Path("."), *, allow_unsandboxed: bool 
           per_student_timeout: int = 1800, cpu_seconds: int = 1800, memory_bytes: int = 8 << 30,
           file_bytes: int = 200 << 20, max_procs: int | None = None, kernel_user: str | None = None,
           csv_path: Path | None = None, feedback: bool = True, out=sys.stdout) -> list[Result]:
+    """Grade every submission of ``assignment`` in the nbgrader course folder ``course``.
+
+    Students are graded one at a time, in sorted order, each in its own ``nbgrader autograde``
+    process with the sandboxed, guarded kernel; the assignment's :class:`convgrade.GradingPolicy`
+    (``<source>/<assignment>/grading.json`` over the defaults) decides what the scan flags and the
+    guard forbids. Prints one line per student and a summary to ``out``, writes the CSV and (with
+    ``feedback``) each graded student's feedback.
+
+    Args:
+        assignment: the assignment's name (its folder under the course's source directory).
+        course: the course folder (with ``nbgrader_config.py``).
+        allow_unsandboxed: grade without bubblewrap when it cannot start (student code then runs
+            with the grader's rights); otherwise that refuses to grade.
+        per_student_timeout: wall-clock seconds for one student's ``nbgrader autograde``.
+        cpu_seconds, memory_bytes, file_bytes, max_procs: the grading kernel's resource limits
+            (``max_procs`` ``None``: :func:`autograder.config.default_max_procs`).
+        kernel_user: when grading as root, the unprivileged user the kernel runs as.
+        csv_path: where to write the CSV (default ``<course>/grades-<assignment>.csv``).
+        feedback: write feedback pages without the hidden tests.
+        out: where progress and the summary go.
+
+    Returns:
+        one :class:`Result` per student, in sorted order.
+
+    Raises:
+        GradingError: no source folder for the assignment, an invalid ``grading.json``, or
+            ``nbgrader generate_assignment`` failed.
+        SandboxRefused: the sandbox cannot start and ``allow_unsandboxed`` is false.
+        ValueError: a limit that is not positive or a ``kernel_user`` that cannot be used.
+    """
     course = Path(course).resolve()
     dirs = course_dirs(course)
     if not (dirs["source"] / assignment).is_dir():
-        raise SystemExit(f"error: no source folder {dirs['source'] / assignment}")
-    say = lambda *a: print(*a, file=out, flush=True)
+        raise GradingError(f"no source folder {dirs['source'] / assignment}")
+    try:
+        policy = load_policy(dirs["source"] / assignment)
+    except ValueError as err:
+        raise GradingError(f"invalid grading policy: {err}") from err
+
+    def say(*args: object) -> None:
+        print(*args, file=out, flush=True)
+
     problem = sandbox.check()
     sandboxed = problem is None
     if problem:
         banner = "!" * 78
         if not allow_unsandboxed:
             say(f"{banner}\nREFUSING TO GRADE: the grading sandbox cannot start.\n  {problem}\n"
-                "Student code would run with your file rights and could read solutions/ and the gradebook.\n"
-                f"Install bubblewrap, or rerun with --allow-unsandboxed if you accept that risk.\n{banner}")
-            raise SystemExit(2)
+                "Student code would run with your file rights and could read solutions/ "
+                "and the gradebook.\n"
+                "Install bubblewrap, or rerun with --allow-unsandboxed if you accept that risk."
+                f"\n{banner}")
+            raise SandboxRefused("the grading sandbox cannot start: " + problem)
         say(f"{banner}\nWARNING: GRADING WITHOUT A SANDBOX ({problem}).\n"
-            f"Student code can read solutions/ and the gradebook and write anywhere you can.\n{banner}")
+            "Student code can read solutions/ and the gradebook and write anywhere you can."
+            f"\n{banner}")
     students = sorted(p.parent.name for p in dirs["submitted"].glob(f"*/{assignment}") if p.is_dir())
     say(f"grading {assignment}: {len(students)} submission(s) in {dirs['submitted']} "
         f"({'sandboxed' if sandboxed else 'UNSANDBOXED'})")
@@ -260,7 +314,8 @@ def grade(assignment: str, course: Path = Path("."), *, allow_unsandboxed: bool 
     proc = subprocess.run([sys.executable, "-m", "nbgrader", "generate_assignment", assignment, "--force"],
                           cwd=course, env=_env({}), capture_output=True, text=True)
     if proc.returncode != 0:
-        raise SystemExit(f"error: nbgrader generate_assignment failed:\n{proc.stdout[-2000:]}{proc.stderr[-4000:]}")
+        raise GradingError(
+            f"nbgrader generate_assignment failed:\n{proc.stdout[-2000:]}{proc.stderr[-4000:]}")
 
     work = course / ".autograder"
     log_dir = work / "logs" / assignment
@@ -270,21 +325,25 @@ def grade(assignment: str, course: Path = Path("."), *, allow_unsandboxed: bool 
         sandbox.write_kernelspec(ipc / "share", sandboxed)
         extra = write_extra_config(ipc, ipc / "sock")
         trusted = trusted_hashes(dirs["source"] / assignment, dirs["release"] / assignment)
-        guard = guard_config(dirs["source"] / assignment, trusted)
+        guard = guard_config(policy, trusted)
         hide = [str(course), str(REPO / "solutions"), str(REPO / ".git"), str(REPO / "tests")]
-        readonly = [sys.prefix, str(REPO / "convkit"), str(REPO / "autograder")]
-        box = sandbox.box_config(ipc, hide=hide, readonly=readonly, cpu_seconds=cpu_seconds, memory_bytes=memory_bytes,
-                                 file_bytes=file_bytes, max_procs=max_procs, kernel_user=kernel_user)
-        box["sandboxed"] = sandboxed  # unsandboxed kernels start without the launcher: no limits
-        env = _env({"AUTOGRADER_CONFIG": str(extra), "JUPYTER_PATH": str(ipc / "share"),
-                     "JUPYTER_RUNTIME_DIR": str(ipc), "AUTOGRADER_GUARD": json.dumps(guard),
-                     "AUTOGRADER_SANDBOX": json.dumps(box)})
+        readonly = [sys.prefix] + [str(REPO / pkg) for pkg in ("convkit", "convgrade", "autograder")]
+        # unsandboxed kernels start without the launcher: no limits (sandboxed=False says so)
+        box = sandbox.box_config(ipc, hide=hide, readonly=readonly, cpu_seconds=cpu_seconds,
+                                 memory_bytes=memory_bytes, file_bytes=file_bytes, max_procs=max_procs,
+                                 kernel_user=kernel_user, sandboxed=sandboxed)
+        env = _env({CONFIG_ENV: str(extra), "JUPYTER_PATH": str(ipc / "share"),
+                    "JUPYTER_RUNTIME_DIR": str(ipc), GUARD_ENV: guard.to_json(),
+                    SANDBOX_ENV: box.to_json()})
         results = []
         for n, student in enumerate(students, 1):
-            r = grade_student(course, assignment, student, env, dirs, per_student_timeout, log_dir)
+            r = grade_student(course, assignment, student, env, dirs, per_student_timeout, log_dir,
+                              box, policy)
             results.append(r)
-            score = f"{r.score:g}/{r.max_score:g}" if r.score is not None and r.status in ("graded", "timeout") else "-"
-            say(f"[{n}/{len(students)}] {student}: {r.status}{' FLAGGED' if r.flagged else ''} {score}")
+            scored = r.score is not None and r.status in ("graded", "timeout")
+            score = f"{r.score:g}/{r.max_score:g}" if scored else "-"
+            flagged = " FLAGGED" if r.flagged else ""
+            say(f"[{n}/{len(students)}] {student}: {r.status}{flagged} {score}")
     finally:
         shutil.rmtree(ipc, ignore_errors=True)
 

@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import ast
 import hmac
-import json
 import os
 import secrets
 
@@ -36,11 +35,10 @@ from nbformat.v4 import new_output
 from nbgrader.preprocessors import Execute
 from traitlets import Bool, Integer
 
+from autograder.config import GUARD_ENV, GuardConfig
 from autograder.guard import sign, source_hash
 
 __all__ = ["GuardedExecute", "autograde_preprocessors", "GUARD_ENV"]
-
-GUARD_ENV = "AUTOGRADER_GUARD"
 
 
 class GuardedExecute(Execute):
@@ -48,13 +46,14 @@ class GuardedExecute(Execute):
 
     report_timeout = Integer(30, help="seconds to wait for the guard's report after a cell").tag(config=True)
     install_guard = Bool(True, help=(
-        "install the guard after the kernel starts when the kernel did not (autograder.kernel installs it "
-        "at start-up; a plain python3 kernel gets it from here)")).tag(config=True)
+        "install the guard after the kernel starts when the kernel did not "
+        "(autograder.kernel installs it at start-up; a plain python3 kernel gets it from here)"
+    )).tag(config=True)
 
     def preprocess(self, nb, resources=None, km=None):
         raw = os.environ.get(GUARD_ENV)
-        self._config = json.loads(raw) if raw else None
-        self._token = self._config.get("token") if self._config else None
+        self._config = GuardConfig.from_json(raw) if raw else None
+        self._token = self._config.token if self._config else None
         self._guard_state = "on" if self._token else "off"
         self._violations: list[dict] = []
         self._cells_by_hash: dict[str, tuple] = {}
@@ -69,7 +68,9 @@ class GuardedExecute(Execute):
         if self._token and self.install_guard:
             report = await self._async_fetch_report()
             if report is None:
-                code = f"__import__('autograder.guard', fromlist=['install']).install({json.dumps(self._config)!r})"
+                assert self._config is not None
+                code = ("__import__('autograder.guard', fromlist=['install'])"
+                        f".install({self._config.to_json()!r})")
                 msg_id = self.kc.execute(code, silent=True, store_history=False, stop_on_error=False)
                 reply = await self.async_wait_for_reply(msg_id)
                 if not reply or reply["content"].get("status") != "ok":
@@ -109,12 +110,16 @@ class GuardedExecute(Execute):
 
     async def _async_fetch_report(self) -> dict | None:
         """The guard's report, or None when there is none or its signature does not check out."""
+        if self._token is None:
+            return None
+        token = self._token
         nonce = secrets.token_hex(16)
         expr = f"__import__('autograder.guard', fromlist=['report']).report({nonce!r})"
         try:
             msg_id = self.kc.execute("", silent=True, store_history=False, user_expressions={"r": expr},
                                      stop_on_error=False)
-            saved, self.timeout = self.timeout, self.report_timeout
+            saved = self.timeout  # type: ignore[has-type]  # a traitlets trait of nbclient
+            self.timeout = self.report_timeout
             try:
                 reply = await self.async_wait_for_reply(msg_id)
             finally:
@@ -135,7 +140,7 @@ class GuardedExecute(Execute):
             return None
         violations = result.get("violations")
         if not isinstance(violations, list) or not hmac.compare_digest(
-                result["mac"], sign(self._token, nonce, violations)):
+                result["mac"], sign(token, nonce, violations)):
             return None
         return result
 

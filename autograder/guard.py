@@ -3,16 +3,16 @@
 Test cells need no change: the guard tells the instructor's cells from the student's, watches
 every call, and records a *violation* when student code
 
-* calls a forbidden implementation (:class:`convkit.grading.ForbiddenPolicy`: the reference
+* calls a forbidden implementation (:class:`convgrade.ForbiddenPolicy`: the reference
   package, torch's or scipy's convolutions...), whatever name it was called through, or switches
   the watching off (``sys.setprofile``, ``sys.settrace``, ``threading.setprofile``...); the call
-  raises :class:`convkit.grading.ForbiddenCallError` where it is made;
+  raises :class:`convgrade.ForbiddenCallError` where it is made;
 * changes how cells are turned into code (IPython input or AST transformers, ``transform_cell``,
   ``run_cell``..., the cell callbacks): the guard restores IPython's own processing, and a cell
   whose code was altered anyway runs as IPython itself would have compiled it, so a transformer
   that strips ``assert`` lines never reaches a test cell;
-* replaces an attribute of ``numpy``, ``math``, ``convkit.grading`` or a checking built-in
-  (``isinstance``...), or the code of a grading helper: put back at once;
+* replaces an attribute of ``numpy``, ``math``, ``convgrade`` (the check helpers) or a checking
+  built-in (``isinstance``...), or the code of a grading helper: put back at once;
 * replaces a function of the reference package the hidden tests compare with (an attribute of
   ``convkit`` or of one of its modules loaded when the guard starts, or a function's code), for
   example ``convkit.conv_output_size = lambda *a: last_answer`` reached through
@@ -54,14 +54,16 @@ import os
 import sys
 import threading
 import types
+from typing import Any
 
 import numpy as np
 
-from convkit.grading import ForbiddenCallError, ForbiddenPolicy
+from autograder.config import GuardConfig
+from convgrade import ForbiddenCallError, ForbiddenPolicy
 
 __all__ = ["Guard", "install", "report", "sign", "source_hash"]
 
-_GUARD: "Guard | None" = None
+_GUARD: Guard | None = None
 _MISSING = object()
 
 #: IPython shell attributes whose replacement changes how cells run.
@@ -107,8 +109,8 @@ class Guard:
     """Kernel-side watch over one notebook run (see the module docstring)."""
 
     def __init__(self, shell, *, trusted, policy: ForbiddenPolicy, token: str,
-                 protected_modules=("numpy", "math", "builtins", "convkit.grading"),
-                 reference_packages=("convkit",)):
+                 protected_modules=("numpy", "math", "builtins", "convgrade", "convgrade.checks"),
+                 reference_packages=("convkit",), helper_packages=("convgrade",)):
         self.shell = shell
         self.trusted = frozenset(trusted)
         self.policy = policy
@@ -126,7 +128,7 @@ class Guard:
         self._pending: list[str] = []
         self._inputs: dict = {}
         self._sys_modules = sys.modules
-        self._replacement = None
+        self._replacement: ast.Module | None = None
         self._protected_modules = {}
         for name in protected_modules:
             module = sys.modules.get(name) or __import__(name, fromlist=["_"])
@@ -140,9 +142,13 @@ class Guard:
                                                          for p in reference_packages))
         for name in reference:
             self._protected_modules.setdefault(name, (sys.modules[name], dict(vars(sys.modules[name]))))
+        # ... and the check helpers the test cells call (their code too, not only their names)
+        helpers = sorted(name for name, module in list(sys.modules.items())
+                         if module is not None and any(name == p or name.startswith(p + ".")
+                                                       for p in helper_packages))
         self._protected_code = {
             f: (f.__code__, f.__defaults__, f.__kwdefaults__)
-            for name in reference
+            for name in reference + helpers
             for f in vars(sys.modules[name]).values()
             if isinstance(f, types.FunctionType) and f.__module__ == name
         }
@@ -174,9 +180,9 @@ class Guard:
         return kind
 
     def _frame_kind(self, frame) -> str:
-        """:meth:`_kind` of a frame; code compiled from a string is the student's unless it is a method
-        that a library generated for one of its own classes (dataclasses' ``__init__`` calling
-        ``__post_init__``...), which is the library's."""
+        """:meth:`_kind` of a frame; code compiled from a string is the student's unless it is a
+        method that a library generated for one of its own classes (dataclasses' ``__init__``
+        calling ``__post_init__``...), which is the library's."""
         code = frame.f_code
         kind = self._kind(code.co_filename)
         if kind != "student" or not code.co_filename.startswith("<"):
@@ -187,8 +193,8 @@ class Guard:
         return generated
 
     def _library_method(self, code, namespace) -> bool:
-        """Whether ``code`` runs with the globals of a library module and is the code of a method of a
-        class that this module defines."""
+        """Whether ``code`` runs with the globals of a library module and is the code of a method
+        of a class that this module defines."""
         name = namespace.get("__name__")
         module = sys.modules.get(name) if isinstance(name, str) else None
         if module is None or getattr(module, "__dict__", None) is not namespace:
@@ -196,7 +202,7 @@ class Guard:
         path = getattr(module, "__file__", None)
         if not isinstance(path, str) or not os.path.realpath(path).startswith(self._library_roots):
             return False
-        for value in list(namespace.values()):
+        for value in list(vars(module).values()):  # the module's namespace (checked above)
             if isinstance(value, type) and value.__module__ == name:
                 method = vars(value).get(code.co_name)
                 if getattr(method, "__code__", None) is code:
@@ -246,14 +252,15 @@ class Guard:
         where = f"{culprit.f_code.co_name} (line {culprit.f_lineno})"
         if tampering:
             kind = "tampering"
-            message = f"student code in {where} called {name}, which would switch off the check for forbidden calls"
+            message = (f"student code in {where} called {name}, "
+                       "which would switch off the check for forbidden calls")
         else:
             kind = "forbidden-call"
             message = f"student code in {where} called {name}, which this exercise forbids"
         self._record(kind, message)
         raise ForbiddenCallError(message)
 
-    # ---------------------------------------------------------------- the inputs of student functions
+    # ------------------------------------------------------------ the inputs of student functions
     def _called_by_instructor(self, frame) -> bool:
         """Whether the first non-library frame from ``frame`` up is an instructor cell."""
         while frame is not None:
@@ -264,8 +271,9 @@ class Guard:
         return False
 
     def _snapshot_inputs(self, frame) -> None:
-        """Copy the numpy arrays an instructor cell passes to a student function (a hidden test passes the
-        same arrays to the reference next: an answer that zeroes them in place would make both agree)."""
+        """Copy the numpy arrays an instructor cell passes to a student function (a hidden test
+        passes the same arrays to the reference next: an answer that zeroes them in place would make
+        both agree)."""
         code = frame.f_code
         n = code.co_argcount + code.co_kwonlyargcount
         names = list(code.co_varnames[:n + (1 if code.co_flags & _CO_VARARGS else 0)])
@@ -294,9 +302,9 @@ class Guard:
         if changed:
             names = ", ".join(dict.fromkeys(changed))
             self._record("changed-input",
-                         f"student code in {frame.f_code.co_name} changed its argument {names} in place; the tests "
-                         "pass the same arrays to the reference, so an answer must leave its inputs unchanged "
-                         "(restored)")
+                         f"student code in {frame.f_code.co_name} changed its argument {names} "
+                         "in place; the tests pass the same arrays to the reference, so an answer "
+                         "must leave its inputs unchanged (restored)")
 
     def arm(self) -> None:
         threading.setprofile(self.hook)
@@ -341,7 +349,7 @@ class Guard:
     def _snapshot_shell(self) -> None:
         shell = self.shell
         cls = type(shell)
-        self._class_methods = {name: getattr(cls, name, None) for name in _SHELL_METHODS}
+        self._class_methods: dict[str, Any] = {name: getattr(cls, name, None) for name in _SHELL_METHODS}
         itm = shell.input_transformer_manager
         self._itm = itm
         self._itm_lists = {name: list(getattr(itm, name))
@@ -402,7 +410,8 @@ class Guard:
 
     def _callable_kind(self, func) -> str:
         func = getattr(func, "__func__", func)
-        code = getattr(func, "__code__", None) or getattr(getattr(type(func), "__call__", None), "__code__", None)
+        method = getattr(type(func), "__call__", None)  # noqa: B004 - its code, not a callable test
+        code = getattr(func, "__code__", None) or getattr(method, "__code__", None)
         return self._kind(code.co_filename) if code is not None else "library"
 
     def _restore_events(self, accept_all: bool = False) -> list[str]:
@@ -487,7 +496,7 @@ class Guard:
         return {"nonce": nonce, "violations": new, "mac": sign(self.token, nonce, new)}
 
     def protect(self, name: str, namespace) -> None:
-        """Also restore the attributes of ``namespace`` (a module or class) when they are replaced."""
+        """Also restore the attributes of ``namespace`` (a module or class) when replaced."""
         self._protected_modules[name] = (namespace, dict(vars(namespace)))
 
 
@@ -495,17 +504,16 @@ def _is_definition(value) -> bool:
     return isinstance(value, (types.ModuleType, types.FunctionType, types.BuiltinFunctionType, type))
 
 
-def install(config: dict | str) -> str:
-    """Install the guard in the running IPython kernel. ``config`` (a dict or its JSON) holds
-    ``trusted`` (hashes of the instructor's cells, :func:`source_hash`), ``forbidden``/``allow``
-    (a :class:`~convkit.grading.ForbiddenPolicy`) and ``token`` (the secret :func:`report` asks for)."""
+def install(config: GuardConfig | dict | str) -> str:
+    """Install the guard in the running IPython kernel. ``config`` (a
+    :class:`~autograder.config.GuardConfig`, or its dict or JSON) holds ``trusted`` (hashes of the
+    instructor's cells, :func:`source_hash`), ``forbidden``/``allow`` (a
+    :class:`~convgrade.ForbiddenPolicy`) and ``token`` (the secret :func:`report` asks for)."""
     global _GUARD
     from IPython import get_ipython
 
-    if isinstance(config, str):
-        import json
-
-        config = json.loads(config)
+    if not isinstance(config, GuardConfig):
+        config = GuardConfig.from_json(config)
     shell = get_ipython()
     if shell is None:
         raise RuntimeError("autograder.guard.install must run inside an IPython kernel")
@@ -514,10 +522,10 @@ def install(config: dict | str) -> str:
     # a module file dropped next to the notebook must not shadow numpy, convkit...
     cwd = os.path.realpath(os.getcwd())
     sys.path[:] = [p for p in sys.path if p not in ("", ".") and os.path.realpath(p) != cwd]
-    for name in ("numpy", "math", "convkit", "convkit.grading"):
+    for name in ("numpy", "math", "convkit", "convgrade"):
         __import__(name)
-    policy = ForbiddenPolicy(config.get("forbidden", ()), config.get("allow", ("convkit.grading",)))
-    guard = Guard(shell, trusted=config["trusted"], policy=policy, token=config["token"])
+    policy = ForbiddenPolicy(config.forbidden, config.allow)
+    guard = Guard(shell, trusted=config.trusted, policy=policy, token=config.token)
     shell.events.register("pre_run_cell", guard.pre_run_cell)
     shell.events.register("post_run_cell", guard.post_run_cell)
     guard._events = {name: list(callbacks) for name, callbacks in shell.events.callbacks.items()}

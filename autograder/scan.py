@@ -2,6 +2,8 @@
 
 The scan never changes a grade by itself: a flagged submission is still graded, and the
 flags (with their reasons) go to the instructor's summary and CSV for manual review.
+Which imports are flagged is the assignment's :class:`convgrade.GradingPolicy` (the same object
+the guard and the batch command read): its ``forbidden_imports`` and ``unsafe_imports``.
 It also compares the submission with the release: an edited or deleted locked cell is
 reported (nbgrader restores both from the gradebook before grading).
 """
@@ -12,9 +14,8 @@ import ast
 import dataclasses
 from pathlib import Path
 
-FORBIDDEN_MODULES = ("convkit", "torch", "scipy.signal", "scipy.ndimage", "importlib", "ctypes",
-                     "subprocess", "shutil", "socket", "sqlite3", "IPython", "nbgrader", "pickle", "marshal")
-ALLOWED_MODULES = ("convkit.grading",)
+from convgrade.policy import GradingPolicy
+
 FORBIDDEN_CALLS = {
     "get_ipython": "uses get_ipython() (can change how later cells run)",
     "exec": "runs code from a string (exec)",
@@ -44,7 +45,8 @@ FORBIDDEN_ATTRS = {
     "__globals__": "reaches a function's global namespace (__globals__)",
     "__code__": "reads or replaces a function's code (__code__)",
 }
-#: names that only a test cell binds: an answer that uses them reaches the reference the tests compare with
+#: names that only a test cell binds: an answer that uses them reaches the reference the tests
+#: compare with
 TEST_ONLY_NAMES = {"convkit": "refers to convkit (the reference package the hidden tests import)"}
 OS_CALLS = {"system", "popen", "remove", "unlink", "rmdir", "removedirs", "rename", "replace", "chdir",
             "execv", "execve", "execl", "spawnl", "fork", "kill", "symlink", "link", "makedirs", "mkdir", "walk",
@@ -61,20 +63,15 @@ class Flag:
         return f"{self.cell}:{self.line}: {self.reason}" if self.line else f"{self.cell}: {self.reason}"
 
 
-def _module_forbidden(name: str) -> bool:
-    if any(name == a or name.startswith(a + ".") for a in ALLOWED_MODULES):
-        return False
-    return any(name == m or name.startswith(m + ".") for m in FORBIDDEN_MODULES)
-
-
 def _path_outside(value: str) -> bool:
     p = Path(value)
     return p.is_absolute() or ".." in p.parts or value.startswith("~")
 
 
 class _Visitor(ast.NodeVisitor):
-    def __init__(self, cell: str):
+    def __init__(self, cell: str, policy: GradingPolicy):
         self.cell = cell
+        self.policy = policy
         self.flags: list[Flag] = []
 
     def flag(self, node, reason):
@@ -82,7 +79,7 @@ class _Visitor(ast.NodeVisitor):
 
     def visit_Import(self, node):
         for alias in node.names:
-            if _module_forbidden(alias.name):
+            if self.policy.import_flagged(alias.name):
                 self.flag(node, f"imports {alias.name}")
             if alias.name in ("os", "sys"):
                 pass  # their dangerous attributes are checked where they are used
@@ -92,7 +89,7 @@ class _Visitor(ast.NodeVisitor):
         mod = node.module or ""
         if node.level:
             self.flag(node, "relative import")
-        elif _module_forbidden(mod):
+        elif self.policy.import_flagged(mod):
             self.flag(node, f"imports from {mod}")
         elif mod in ("os", "sys", "threading"):
             for alias in node.names:
@@ -107,9 +104,9 @@ class _Visitor(ast.NodeVisitor):
                 self.flag(node, FORBIDDEN_CALLS[f.id])
             elif f.id == "open" and node.args:
                 self._check_open(node, node.args[0])
-            elif f.id in ("getattr", "setattr", "delattr") and len(node.args) >= 2:
-                if not isinstance(node.args[1], ast.Constant):
-                    self.flag(node, f"{f.id}() with a computed attribute name")
+            elif (f.id in ("getattr", "setattr", "delattr") and len(node.args) >= 2
+                  and not isinstance(node.args[1], ast.Constant)):
+                self.flag(node, f"{f.id}() with a computed attribute name")
         elif isinstance(f, ast.Attribute):
             base = f.value.id if isinstance(f.value, ast.Name) else None
             if base == "os" and f.attr in OS_CALLS:
@@ -156,8 +153,9 @@ class _Visitor(ast.NodeVisitor):
             self.flag(node, f"mentions grader files ({node.value[:60]!r})")
 
 
-def scan_source(source: str, cell: str = "cell") -> list[Flag]:
-    """Flags for one cell's source. IPython magics (lines starting with % or !) are flagged and skipped."""
+def scan_source(source: str, cell: str = "cell", policy: GradingPolicy | None = None) -> list[Flag]:
+    """Flags for one cell's source under ``policy`` (default: :class:`GradingPolicy`'s defaults).
+    IPython magics (lines starting with % or !) are flagged and skipped."""
     flags = []
     lines = source.splitlines()
     kept = []
@@ -173,7 +171,7 @@ def scan_source(source: str, cell: str = "cell") -> list[Flag]:
     except SyntaxError as err:
         flags.append(Flag(cell, err.lineno or 0, f"does not parse: {err.msg}"))
         return flags
-    v = _Visitor(cell)
+    v = _Visitor(cell, policy if policy is not None else GradingPolicy())
     v.visit(tree)
     return sorted(set(flags + v.flags))
 
@@ -186,8 +184,10 @@ def _meta(cell) -> dict:
     return cell.get("metadata", {}).get("nbgrader", {}) or {}
 
 
-def scan_notebook(submitted: Path, release: Path | None = None) -> list[Flag]:
-    """Scan every cell of a submitted notebook that is not an unchanged locked cell of the release.
+def scan_notebook(submitted: Path, release: Path | None = None,
+                  policy: GradingPolicy | None = None) -> list[Flag]:
+    """Scan every cell of a submitted notebook that is not an unchanged locked cell of the release,
+    under the assignment's ``policy`` (default: :class:`GradingPolicy`'s defaults).
 
     Raises:
         nbformat.reader.NotJSONError / nbformat.ValidationError for an invalid notebook.
@@ -215,7 +215,7 @@ def scan_notebook(submitted: Path, release: Path | None = None) -> list[Flag]:
             flags.append(Flag(name, 0, "edited a locked cell (restored from the gradebook for grading)"))
         if cell.cell_type != "code" or normalise_source(cell.source) in unchanged:
             continue
-        flags.extend(scan_source(cell.source, name))
+        flags.extend(scan_source(cell.source, name, policy))
     for gid in sorted(set(locked) - seen):
         flags.append(Flag(gid, 0, "deleted a locked cell (restored from the gradebook for grading)"))
     return flags

@@ -1,4 +1,4 @@
-"""Training throughput of convkit.train.fit against a plain PyTorch loop (LeNet-5 on the course's digits, CPU).
+"""Training throughput of convkit.training.train.fit against a plain PyTorch loop (LeNet-5 on the course's digits, CPU).
 
 Usage::
 
@@ -41,7 +41,7 @@ def main() -> None:
 
     from convkit.data import mnist_split, to_tensor_dataset
     from convkit.models import LeNet5
-    from convkit.train import fit
+    from convkit.training.train import fit
 
     torch.set_num_threads(args.threads)
     dataset = to_tensor_dataset(*mnist_split("train"))

@@ -1,30 +1,100 @@
 """convkit: the reference implementations of the hands-on CNN course.
 
-The functional API works on numpy arrays in NCHW layout and mirrors the names
-and argument order of :mod:`torch.nn.functional`. Importing ``convkit`` loads
-numpy only; the PyTorch parts live in :mod:`convkit.models`,
-:mod:`convkit.data` and :mod:`convkit.train` and are imported on demand.
+The layers of the package:
+
+* :mod:`convkit.functional`: numpy equivalents of :mod:`torch.nn.functional` on arrays in NCHW
+  layout, with the same names and argument order;
+* :mod:`convkit.formulas`: counting and size formulas (parameters, multiply-accumulates,
+  receptive fields);
+* :mod:`convkit.transforms`: data augmentation in numpy, functions and classes as torchvision's;
+* :mod:`convkit.models`, :mod:`convkit.data` and :mod:`convkit.training`: the PyTorch model zoo,
+  the bundled data sets and the training code, imported on demand.
+
+The numpy functions are re-exported here (``convkit.conv2d``). Importing ``convkit`` loads numpy
+only.
 """
 
 __version__ = "0.1.0"
 
-from convkit.equivariance import circular_shift, equivariance_error, invariance_error  # noqa: E402
-from convkit.padding import pad  # noqa: E402
-from convkit.conv import conv1d, conv2d, conv3d, conv_output_size, corr2d, merge_convs  # noqa: E402
-from convkit.counting import conv_flops, conv_params  # noqa: E402
-from convkit.transposed import conv2d_backward, conv_matrix, conv_transpose2d, conv_transpose_output_size  # noqa: E402
-from convkit.upsampling import interpolate  # noqa: E402
-from convkit.pooling import adaptive_avg_pool2d, avg_pool2d, max_pool2d, max_unpool2d, pool_output_size  # noqa: E402
-from convkit.receptive_field import receptive_field  # noqa: E402
-from convkit.separable import (  # noqa: E402
+from convkit import transforms
+from convkit.formulas import (
     bottleneck_params,
-    depthwise_separable_flops,
+    conv_macs,
+    conv_params,
+    depthwise_separable_macs,
     depthwise_separable_params,
     effective_kernel_size,
     group_connectivity,
     inception_params,
     naive_inception_params,
+    receptive_field,
     same_padding,
 )
-from convkit.dropout import dropout, dropout_backward, dropout_mask  # noqa: E402
-from convkit import transforms  # noqa: E402
+from convkit.functional import (
+    adaptive_avg_pool2d,
+    avg_pool2d,
+    batch_norm2d,
+    circular_shift,
+    conv1d,
+    conv2d,
+    conv2d_backward,
+    conv3d,
+    conv_matrix,
+    conv_output_size,
+    conv_transpose2d,
+    conv_transpose_output_size,
+    corr2d,
+    dropout,
+    dropout_backward,
+    dropout_mask,
+    equivariance_error,
+    interpolate,
+    invariance_error,
+    max_pool2d,
+    max_unpool2d,
+    merge_convs,
+    pad,
+    pool_output_size,
+)
+
+__all__ = [
+    # convkit.functional
+    "corr2d",
+    "conv1d",
+    "conv2d",
+    "conv3d",
+    "conv_output_size",
+    "merge_convs",
+    "pad",
+    "max_pool2d",
+    "avg_pool2d",
+    "adaptive_avg_pool2d",
+    "max_unpool2d",
+    "pool_output_size",
+    "conv_transpose2d",
+    "conv_transpose_output_size",
+    "conv_matrix",
+    "conv2d_backward",
+    "interpolate",
+    "dropout",
+    "dropout_mask",
+    "dropout_backward",
+    "batch_norm2d",
+    "circular_shift",
+    "equivariance_error",
+    "invariance_error",
+    # convkit.formulas
+    "conv_params",
+    "conv_macs",
+    "effective_kernel_size",
+    "same_padding",
+    "group_connectivity",
+    "depthwise_separable_params",
+    "depthwise_separable_macs",
+    "inception_params",
+    "naive_inception_params",
+    "bottleneck_params",
+    "receptive_field",
+    # subpackages
+    "transforms",
+]

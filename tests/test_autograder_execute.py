@@ -37,7 +37,7 @@ pytestmark = pytest.mark.grading
 REPO = Path(__file__).resolve().parents[1]
 A = "guarded"
 
-SETUP = "import numpy as np\nfrom convkit.grading import check_array"
+SETUP = "import numpy as np\nfrom convgrade import check_array"
 ANSWER = ("def double(x):\n"
           "    ### BEGIN SOLUTION\n"
           "    return np.asarray(x, dtype=float) * 2.0\n"
@@ -124,7 +124,7 @@ def graded(tmp_path_factory):
                and c.metadata["nbgrader"].get("locked")]
     token = secrets.token_hex(16)
     env["AUTOGRADER_GUARD"] = json.dumps({"trusted": trusted, "token": token,
-                                          "forbidden": ["convkit"], "allow": ["convkit.grading"]})
+                                          "forbidden": ["convkit"], "allow": []})
     proc = _run(course, "autograde", A, "--force", env=env)
     return course, proc
 

@@ -24,7 +24,7 @@ REPO = Path(__file__).resolve().parents[1]
 # Every test here starts a real IPython kernel (about a minute for the file): not part of make test-fast.
 pytestmark = pytest.mark.grading
 
-SETUP = "import numpy as np\nfrom convkit.grading import check_array, check_number, check_shape"
+SETUP = "import numpy as np\nfrom convgrade import check_array, check_number, check_shape"
 TEST = (
     "import convkit\n"
     "_x = np.arange(16.0).reshape(4, 4)\n"
@@ -55,7 +55,7 @@ class GuardedKernel:
         if forbidden is not None:
             config["forbidden"] = forbidden
         else:
-            from convkit.grading import DEFAULT_FORBIDDEN
+            from convgrade import DEFAULT_FORBIDDEN
 
             config["forbidden"] = list(DEFAULT_FORBIDDEN)
         status, _ = self._execute(f"import autograder.guard as _g; _g.install({json.dumps(config)!r}); del _g",
@@ -279,10 +279,10 @@ def test_patching_the_code_of_a_grading_helper_is_undone(kernel_factory):
     test = "check_number(answer(), 3, 'answer')"
     k = kernel_factory([SETUP, test])
     k.run(SETUP)
-    status, _, _, violations = k.run("import convkit.grading as g\n"
+    status, _, _, violations = k.run("import convgrade as g\n"
                                      "def answer():\n    return 4\n"
                                      "g.check_number.__code__ = (lambda *a, **k: None).__code__")
-    assert "convkit.grading.check_number" in violations[0]["message"]
+    assert "convgrade.checks.check_number" in violations[0]["message"]
     status, ename, evalue, violations = k.run(test)
     assert ename == "AssertionError" and "expected 3" in evalue
 

@@ -36,8 +36,8 @@ FAKE = (
 PATCHES = {
     "via-globals": "check_number.__globals__['sys'].modules['convkit'].conv_output_size = lambda *a, **k: _last[0]",
     "via-test-import": "convkit.conv_output_size = lambda *a, **k: _last[0]",
-    "submodule": "check_number.__globals__['sys'].modules['convkit.conv'].conv_output_size = lambda *a, **k: _last[0]\n"
-                 "convkit.conv_output_size = convkit.conv.conv_output_size",
+    "submodule": "check_number.__globals__['sys'].modules['convkit.functional.conv'].conv_output_size = lambda *a, **k: _last[0]\n"
+                 "convkit.conv_output_size = convkit.functional.conv.conv_output_size",
     "code-object": "convkit.conv_output_size.__code__ = (lambda *a, **k: _last[0]).__code__",
 }
 
@@ -68,11 +68,11 @@ def test_the_reference_patched_inside_the_students_function_fails_that_test_cell
     status, ename, evalue, violations = k.run(TEST)
     assert status == "ok", "the patch is in place while the cell runs..."
     assert [v["kind"] for v in violations] == ["rebinding"], "...but reported on it, so the grader zeroes the cell"
-    back = "assert convkit.conv_output_size is convkit.conv.conv_output_size\nassert convkit.conv_output_size.__name__ == 'conv_output_size'"
+    back = "assert convkit.conv_output_size is convkit.functional.conv.conv_output_size\nassert convkit.conv_output_size.__name__ == 'conv_output_size'"
     assert k.run(back) == ("ok", None, "", []), "and the reference is back for the next cell"
 
 
-def test_honest_answers_that_use_convkit_grading_and_numpy_are_not_reported(kernel_factory):
+def test_honest_answers_that_use_convgrade_and_numpy_are_not_reported(kernel_factory):
     k = kernel_factory([SETUP, TEST])
     k.run(SETUP)
     k.run("import convkit")
@@ -170,18 +170,18 @@ def test_a_stand_in_reference_module_is_undone_and_reported(kernel_factory, wher
 
 # ------------------------------------------------------------------------------------------------
 # Found checking every solution under the class grader: assignment 12's setup cell builds a
-# convkit.pretrain.PretrainConfig, whose dataclass-generated __init__ (compiled from a string, so
+# convkit.training.pretrain.PretrainConfig, whose dataclass-generated __init__ (compiled from a string, so
 # counted as the student's) calls __post_init__: the instructor's own setup was a forbidden call and
 # the solution scored 0/17.
 def test_a_library_dataclass_built_by_an_instructor_cell_is_not_the_students(kernel_factory):
-    setup = SETUP + "\nfrom convkit.pretrain import PretrainConfig\n_cfg = PretrainConfig(epochs=2)"
+    setup = SETUP + "\nfrom convkit.training.pretrain import PretrainConfig\n_cfg = PretrainConfig(epochs=2)"
     test = "assert make(3).epochs == 3"
     k = kernel_factory([setup, test], forbidden=["convkit"])
     assert k.run(setup) == ("ok", None, "", [])
     # a student calling it is still caught, through the generated __init__
     k.run("def make(n):\n    return PretrainConfig(epochs=n)")
     status, ename, evalue, violations = k.run(test)
-    assert ename == "ForbiddenCallError" and "student code in make" in evalue and "convkit.pretrain" in evalue, evalue
+    assert ename == "ForbiddenCallError" and "student code in make" in evalue and "convkit.training.pretrain" in evalue, evalue
     assert [v["kind"] for v in violations] == ["forbidden-call"]
 
 
@@ -190,7 +190,7 @@ def test_code_a_student_compiles_with_a_library_modules_globals_is_still_the_stu
     k.run(SETUP)
     k.run("import convkit")
     k.run("import sys\n"
-          "exec('def _size(*a, **k):\\n    return conv_output_size(*a, **k)', vars(sys.modules['convkit.conv']))\n"
-          "conv_output_size = vars(sys.modules['convkit.conv']).pop('_size')")
+          "exec('def _size(*a, **k):\\n    return conv_output_size(*a, **k)', vars(sys.modules['convkit.functional.conv']))\n"
+          "conv_output_size = vars(sys.modules['convkit.functional.conv']).pop('_size')")
     status, ename, evalue, violations = k.run(TEST)
     assert ename == "ForbiddenCallError", (status, ename, evalue, violations)

@@ -11,7 +11,7 @@ from autograder.scan import scan_notebook, scan_source
 
 @pytest.mark.parametrize("source,reason", [
     ("import convkit", "imports convkit"),
-    ("from convkit.conv import corr2d", "imports from convkit.conv"),
+    ("from convkit.functional.conv import corr2d", "imports from convkit.functional.conv"),
     ("import torch.nn.functional as F", "imports torch.nn.functional"),
     ("from scipy import ndimage\nfrom scipy.signal import convolve2d", "imports from scipy.signal"),
     ("get_ipython().input_transformers_post.append(f)", "installs an IPython input transformer"),
@@ -39,7 +39,7 @@ def test_flags_with_reason(source, reason):
 
 
 @pytest.mark.parametrize("source", [
-    "import numpy as np\nfrom convkit.grading import check_array\n"
+    "import numpy as np\nfrom convgrade import check_array\n"
     "def corr2d(x, k):\n    x = np.asarray(x, float)\n    return np.lib.stride_tricks.sliding_window_view(x, k.shape).sum()",
     "def relu(x):\n    return np.maximum(x, 0)",
     "with open('notes.txt', 'w') as f:\n    f.write('ok')",

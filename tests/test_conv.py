@@ -1,4 +1,4 @@
-"""convkit.conv against PyTorch: the same computation in both, float64, over a grid of arguments.
+"""convkit.functional.conv against PyTorch: the same computation in both, float64, over a grid of arguments.
 
 The reference for every case is a ``torch.nn.Conv1d/2d/3d`` module carrying the
 same weight and bias (the module, not the functional form, because only the
@@ -356,9 +356,9 @@ def test_blocked_im2col_gives_the_same_result_for_any_block_size(monkeypatch, d,
     """conv splits the im2col matrix into blocks of samples or output rows; the split must not matter.
     block_bytes=1 gives one output row per block, 3000 several rows (with a remainder), 20000 several
     samples per block (with a remainder), 10**9 a single block."""
-    import convkit.conv
+    import convkit.functional.conv
 
-    monkeypatch.setattr(convkit.conv, "_BLOCK_BYTES", block_bytes)
+    monkeypatch.setattr(convkit.functional.conv, "_BLOCK_BYTES", block_bytes)
     rng = np.random.default_rng(d)
     x = rng.normal(size=(5, 4) + (9, 7, 6)[:d])
     w = rng.normal(size=(6, 2) + (3, 2, 3)[:d])

@@ -1,4 +1,4 @@
-"""conv_params against torch's own parameter count; conv_flops against torch's FLOP counter."""
+"""conv_params against torch's own parameter count; conv_macs against torch's FLOP counter."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pytest
 import torch
 from torch.utils.flop_counter import FlopCounterMode
 
-from convkit import conv_flops, conv_output_size, conv_params
+from convkit import conv_macs, conv_output_size, conv_params
 
 TORCH_CONV = {1: torch.nn.Conv1d, 2: torch.nn.Conv2d, 3: torch.nn.Conv3d}
 CHANNELS_GROUPS = [(1, 1, 1), (3, 16, 1), (4, 6, 2), (8, 8, 8), (8, 16, 8), (6, 9, 3)]  # (in, out, groups)
@@ -34,7 +34,7 @@ def test_conv_params_int_kernel_defaults_to_2d():
 
 
 @pytest.mark.parametrize("d, cin, cout, k, g, bias", list(_grid()))
-def test_conv_flops_matches_torch_flop_counter(d, cin, cout, k, g, bias):
+def test_conv_macs_matches_torch_flop_counter(d, cin, cout, k, g, bias):
     """torch's FlopCounterMode counts 2 FLOPs (a multiply and an add) per MAC and leaves out the bias."""
     size = (9, 8, 7)[:d]
     layer = TORCH_CONV[d](cin, cout, k, stride=2, padding=1, groups=g, bias=bias)
@@ -44,24 +44,24 @@ def test_conv_flops_matches_torch_flop_counter(d, cin, cout, k, g, bias):
     expected = counter.get_total_flops() // 2 + (y.numel() if bias else 0)
     out_size = conv_output_size(size, k, stride=2, padding=1)
     assert out_size == tuple(y.shape[2:])
-    got = conv_flops(cin, cout, k, out_size, groups=g, bias=bias, batch_size=3)
+    got = conv_macs(cin, cout, k, out_size, groups=g, bias=bias, batch_size=3)
     assert type(got) is int and got == expected
 
 
-def test_conv_flops_by_counting_multiplications_one_by_one():
+def test_conv_macs_by_counting_multiplications_one_by_one():
     """An independent count: walk every output element and the taps its dot product uses."""
     cin, cout, g, kh, kw, oh, ow = 4, 6, 2, 3, 2, 5, 4
     macs = 0
     for _o, _y, _x in itertools.product(range(cout), range(oh), range(ow)):
         macs += len(list(itertools.product(range(cin // g), range(kh), range(kw))))
-    assert conv_flops(cin, cout, (kh, kw), (oh, ow), groups=g, bias=False) == macs
-    assert conv_flops(cin, cout, (kh, kw), (oh, ow), groups=g) == macs + cout * oh * ow
+    assert conv_macs(cin, cout, (kh, kw), (oh, ow), groups=g, bias=False) == macs
+    assert conv_macs(cin, cout, (kh, kw), (oh, ow), groups=g) == macs + cout * oh * ow
 
 
-def test_conv_flops_int_sizes_are_2d_unless_ndim_says_otherwise():
-    assert conv_flops(2, 3, 3, 4, bias=False) == 3 * 4 * 4 * 2 * 3 * 3
-    assert conv_flops(2, 3, 3, 4, bias=False, ndim=3) == 3 * 4**3 * 2 * 3**3
-    assert conv_flops(2, 3, 3, (4, 5, 6), bias=False) == 3 * 4 * 5 * 6 * 2 * 3**3
+def test_conv_macs_int_sizes_are_2d_unless_ndim_says_otherwise():
+    assert conv_macs(2, 3, 3, 4, bias=False) == 3 * 4 * 4 * 2 * 3 * 3
+    assert conv_macs(2, 3, 3, 4, bias=False, ndim=3) == 3 * 4**3 * 2 * 3**3
+    assert conv_macs(2, 3, 3, (4, 5, 6), bias=False) == 3 * 4 * 5 * 6 * 2 * 3**3
 
 
 @pytest.mark.parametrize(
@@ -80,12 +80,12 @@ def test_conv_flops_int_sizes_are_2d_unless_ndim_says_otherwise():
         (lambda: conv_params(4, 6, 3, bias=1), TypeError, "bias must be a bool"),
         (lambda: conv_params(4, 6, (3, 3), ndim=3), ValueError, "ndim=3 does not match"),
         (lambda: conv_params(4, 6, 3, ndim=0), ValueError, "ndim must be positive"),
-        (lambda: conv_flops(4, 6, 3, 0), ValueError, "output_size must be positive"),
-        (lambda: conv_flops(4, 6, (3, 3), (5, 5, 5)), ValueError, "kernel_size and output_size must have the same length"),
-        (lambda: conv_flops(4, 6, 3, 5, batch_size=-1), ValueError, "batch_size must be non-negative"),
-        (lambda: conv_flops(4, 6, 3, 5, batch_size=2.0), TypeError, "batch_size must be an int"),
-        (lambda: conv_flops(4, 6, 3, 5, groups=4), ValueError, "groups=4 must divide out_channels"),
-        (lambda: conv_flops(4, 6, 3, 5, bias="yes"), TypeError, "bias must be a bool"),
+        (lambda: conv_macs(4, 6, 3, 0), ValueError, "output_size must be positive"),
+        (lambda: conv_macs(4, 6, (3, 3), (5, 5, 5)), ValueError, "kernel_size and output_size must have the same length"),
+        (lambda: conv_macs(4, 6, 3, 5, batch_size=-1), ValueError, "batch_size must be non-negative"),
+        (lambda: conv_macs(4, 6, 3, 5, batch_size=2.0), TypeError, "batch_size must be an int"),
+        (lambda: conv_macs(4, 6, 3, 5, groups=4), ValueError, "groups=4 must divide out_channels"),
+        (lambda: conv_macs(4, 6, 3, 5, bias="yes"), TypeError, "bias must be a bool"),
     ],
 )
 def test_counting_bad_arguments(call, exc, match):

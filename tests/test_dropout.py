@@ -1,4 +1,4 @@
-"""convkit.dropout against torch.nn.functional.dropout, and the dropout parts of convkit.models.small.
+"""convkit.functional.dropout against torch.nn.functional.dropout, and the dropout parts of convkit.models.small.
 
 PyTorch draws its masks from its own generator, so the masks cannot be compared entry by entry;
 what must agree is everything else: identity in evaluation mode, the drop rate p, the scale
@@ -15,7 +15,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from convkit.dropout import dropout, dropout_backward, dropout_mask
+from convkit.functional.dropout import dropout, dropout_backward, dropout_mask
 from convkit.models.small import SmallCNN, mc_dropout_predict
 
 PS = [0.0, 0.1, 0.3, 0.5, 0.8, 0.95]

@@ -1,4 +1,4 @@
-"""convkit.ensemble: the averaged prediction against a hand computation, and the training recipe
+"""convkit.training.ensemble: the averaged prediction against a hand computation, and the training recipe
 against the same steps written out by hand."""
 
 from __future__ import annotations
@@ -11,9 +11,9 @@ from torch.utils.data import DataLoader
 
 from convkit import transforms as T
 from convkit.data.datasets import ArrayDataset
-from convkit.ensemble import average_proba, train_ensemble
+from convkit.training.ensemble import average_proba, train_ensemble
 from convkit.models.small import SmallCNN
-from convkit.train import fit, seed_everything
+from convkit.training.train import fit, seed_everything
 
 
 def _shift(x: np.ndarray, dx: int, dy: int) -> np.ndarray:

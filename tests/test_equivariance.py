@@ -1,4 +1,4 @@
-"""Tests for convkit.equivariance, checked against PyTorch layers in float64."""
+"""Tests for convkit.functional.equivariance, checked against PyTorch layers in float64."""
 
 import itertools
 
@@ -7,7 +7,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from convkit.equivariance import circular_shift, equivariance_error, invariance_error
+from convkit.functional.equivariance import circular_shift, equivariance_error, invariance_error
 
 SHIFTS = [(0, 0), (1, 0), (0, 1), (-2, 3), (5, -7), (13, 13)]
 

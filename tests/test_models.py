@@ -12,6 +12,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from convkit import batch_norm2d
 from convkit.models import (
     GOOGLENET_INCEPTIONS,
     VGG,
@@ -24,7 +25,6 @@ from convkit.models import (
     LeNet5,
     NiN,
     ResNet,
-    batch_norm2d,
     copy_weights,
     count_parameters,
     format_layer_table,
@@ -435,38 +435,38 @@ def test_batch_norm2d_matches_torch_in_train_and_eval(n, c, h, w, momentum, eps)
         layer.bias.copy_(torch.from_numpy(beta))
         layer.running_mean.copy_(torch.from_numpy(rm))
         layer.running_var.copy_(torch.from_numpy(rv))
-    y, m, v = batch_norm2d(x, gamma, beta, rm, rv, training=True, momentum=momentum, eps=eps)
+    y, m, v = batch_norm2d(x, rm, rv, gamma, beta, training=True, momentum=momentum, eps=eps)
     ref = layer.train()(torch.from_numpy(x))
     np.testing.assert_allclose(y, ref.detach().numpy(), rtol=1e-10, atol=1e-10)
     np.testing.assert_allclose(m, layer.running_mean.numpy(), rtol=1e-12)
     np.testing.assert_allclose(v, layer.running_var.numpy(), rtol=1e-12)
-    y_eval, _, _ = batch_norm2d(x, gamma, beta, m, v, training=False, eps=eps)
+    y_eval, _, _ = batch_norm2d(x, m, v, gamma, beta, training=False, eps=eps)
     np.testing.assert_allclose(y_eval, layer.eval()(torch.from_numpy(x)).detach().numpy(), rtol=1e-10, atol=1e-10)
 
 
 def test_batch_norm2d_train_output_has_zero_mean_unit_variance_per_channel():
     x = np.random.default_rng(0).normal(5.0, 4.0, size=(6, 3, 4, 4))
-    y, _, _ = batch_norm2d(x, eps=1e-12)
+    y, _, _ = batch_norm2d(x, None, None, training=True, eps=1e-12)
     np.testing.assert_allclose(y.mean(axis=(0, 2, 3)), 0.0, atol=1e-12)
     np.testing.assert_allclose(y.var(axis=(0, 2, 3)), 1.0, rtol=1e-10)
 
 
 def test_batch_norm2d_rejects_bad_arguments():
     x = np.zeros((2, 3, 2, 2))
-    with pytest.raises(ValueError, match="x"):
-        batch_norm2d(np.zeros((2, 3)))
+    with pytest.raises(ValueError, match="input"):
+        batch_norm2d(np.zeros((2, 3)), None, None, training=True)
     with pytest.raises(ValueError, match="weight"):
-        batch_norm2d(x, weight=np.ones(2))
+        batch_norm2d(x, None, None, weight=np.ones(2), training=True)
     with pytest.raises(ValueError, match="running_mean"):
-        batch_norm2d(x, training=False)
+        batch_norm2d(x, None, None)
     with pytest.raises(ValueError, match="one value per channel"):
-        batch_norm2d(np.zeros((1, 3, 1, 1)))
+        batch_norm2d(np.zeros((1, 3, 1, 1)), None, None, training=True)
     with pytest.raises(ValueError, match="momentum"):
-        batch_norm2d(x, momentum=2)
+        batch_norm2d(x, None, None, training=True, momentum=2)
     with pytest.raises(TypeError, match="training"):
-        batch_norm2d(x, training="yes")
+        batch_norm2d(x, None, None, training="yes")
     with pytest.raises(ValueError, match="eps"):
-        batch_norm2d(x, eps=0.0)
+        batch_norm2d(x, None, None, training=True, eps=0.0)
 
 
 # ---------------------------------------------------------------------------------------------- utilities

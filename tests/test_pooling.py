@@ -1,4 +1,4 @@
-"""convkit.pooling against torch.nn.functional over a grid of arguments (float64)."""
+"""convkit.functional.pooling against torch.nn.functional over a grid of arguments (float64)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from convkit.pooling import (
+from convkit.functional.pooling import (
     adaptive_avg_pool2d,
     avg_pool2d,
     max_pool2d,

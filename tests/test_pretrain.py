@@ -1,4 +1,4 @@
-"""convkit.pretrain: cache location, cache key, train-once-then-load, stale and broken files."""
+"""convkit.training.pretrain: cache location, cache key, train-once-then-load, stale and broken files."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from convkit import pretrain as P
+from convkit.training import pretrain as P
 
 FAST = P.PretrainConfig(epochs=1, batch_size=256)
 

@@ -1,4 +1,4 @@
-"""convkit.receptive_field: the recursion against gradients measured in real torch stacks."""
+"""convkit.formulas.receptive_field: the recursion against gradients measured in real torch stacks."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import pytest
 import torch
 from torch import nn
 
-from convkit.receptive_field import LayerField, measure_receptive_field, receptive_field
+from convkit.formulas.receptive_field import LayerField, measure_receptive_field, receptive_field
 
 
 def _stack(layers, pool_at=()):
@@ -209,6 +209,6 @@ def test_measure_does_not_modify_the_model_and_uses_given_input():
 
 
 def test_import_stays_numpy_only():
-    code = "import sys, convkit.receptive_field, convkit.pooling; print('torch' in sys.modules)"
+    code = "import sys, convkit.formulas.receptive_field, convkit.functional.pooling; print('torch' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"

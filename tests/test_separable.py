@@ -1,4 +1,4 @@
-"""convkit.separable and the formulas of chapters 05 and 06, checked against PyTorch (float64) over grids."""
+"""convkit.formulas.separable and the formulas of chapters 05 and 06, checked against PyTorch (float64) over grids."""
 
 import itertools
 
@@ -8,11 +8,12 @@ import torch
 from torch.nn import functional as F
 from torch.utils.flop_counter import FlopCounterMode
 
-from convkit import conv2d, conv_flops, conv_params
-from convkit.models.blocks import BasicBlock, Bottleneck, DepthwiseSeparableConv, Inception
-from convkit.separable import (
+from convkit import (
     bottleneck_params,
-    depthwise_separable_flops,
+    conv2d,
+    conv_macs,
+    conv_params,
+    depthwise_separable_macs,
     depthwise_separable_params,
     effective_kernel_size,
     group_connectivity,
@@ -20,6 +21,7 @@ from convkit.separable import (
     naive_inception_params,
     same_padding,
 )
+from convkit.models.blocks import BasicBlock, Bottleneck, DepthwiseSeparableConv, Inception
 
 
 def n_params(module):
@@ -120,8 +122,8 @@ def test_separable_over_standard_ratio_formula():
         sep = depthwise_separable_params(cin, cout, k, bias=False)
         std = torch.nn.Conv2d(cin, cout, k, bias=False, device="meta").weight.numel()
         assert sep / std == pytest.approx(1 / cout + 1 / k**2, rel=1e-12)
-        macs_sep = depthwise_separable_flops(cin, cout, k, 10, bias=False)
-        macs_std = conv_flops(cin, cout, k, 10, bias=False)
+        macs_sep = depthwise_separable_macs(cin, cout, k, 10, bias=False)
+        macs_std = conv_macs(cin, cout, k, 10, bias=False)
         assert macs_sep / macs_std == pytest.approx(1 / cout + 1 / k**2, rel=1e-12)
 
 
@@ -137,7 +139,7 @@ def test_separable_over_standard_ratio_formula():
         (4, 2, 3, 2, 4, 4, (16, 16)),
     ],
 )
-def test_separable_flops_match_torch_flop_counter(cin, cout, k, stride, padding, dilation, hw):
+def test_separable_macs_match_torch_flop_counter(cin, cout, k, stride, padding, dilation, hw):
     block = DepthwiseSeparableConv(cin, cout, k, stride, padding, dilation).double()
     x = torch.zeros(2, cin, *hw, dtype=torch.float64)
     y_dw = block.depthwise(x)
@@ -145,12 +147,12 @@ def test_separable_flops_match_torch_flop_counter(cin, cout, k, stride, padding,
     out_hw = tuple(y.shape[2:])
     assert out_hw == tuple(y_dw.shape[2:])
     # torch counts the batch of 2 and leaves out biases
-    assert 2 * depthwise_separable_flops(cin, cout, k, out_hw, bias=False) == torch_macs(block, x)
+    assert 2 * depthwise_separable_macs(cin, cout, k, out_hw, bias=False) == torch_macs(block, x)
     # with biases: one more per output value of each stage, counted from the real tensors
     bias_adds = (y_dw.numel() + y.numel()) // 2
-    assert depthwise_separable_flops(cin, cout, k, out_hw) == depthwise_separable_flops(cin, cout, k, out_hw, bias=False) + bias_adds
+    assert depthwise_separable_macs(cin, cout, k, out_hw) == depthwise_separable_macs(cin, cout, k, out_hw, bias=False) + bias_adds
     std = torch.nn.Conv2d(cin, cout, k, stride, padding, dilation, bias=False).double()
-    assert 2 * conv_flops(cin, cout, k, out_hw, bias=False) == torch_macs(std, x)
+    assert 2 * conv_macs(cin, cout, k, out_hw, bias=False) == torch_macs(std, x)
 
 
 def test_separable_count_bad_arguments():
@@ -161,9 +163,9 @@ def test_separable_count_bad_arguments():
     with pytest.raises(TypeError, match="bias"):
         depthwise_separable_params(3, 4, 3, bias=1)
     with pytest.raises(TypeError, match="bias"):
-        depthwise_separable_flops(3, 4, 3, 8, bias="yes")
+        depthwise_separable_macs(3, 4, 3, 8, bias="yes")
     with pytest.raises(ValueError, match="in_channels"):
-        depthwise_separable_flops(-1, 4, 3, 8)
+        depthwise_separable_macs(-1, 4, 3, 8)
 
 
 # ---------------------------------------------------------------------------- dilation: same padding

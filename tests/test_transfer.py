@@ -1,4 +1,4 @@
-"""convkit.transfer: freezing, head replacement, parameter groups, features, the 8x8 adaptation."""
+"""convkit.training.transfer: freezing, head replacement, parameter groups, features, the 8x8 adaptation."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from convkit import transfer as T
+from convkit.training import transfer as T
 from convkit.models import LeNet5
 
 

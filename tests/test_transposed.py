@@ -1,4 +1,4 @@
-"""convkit.transposed against PyTorch (float64): the convolution matrix, its transpose,
+"""convkit.functional.transposed against PyTorch (float64): the convolution matrix, its transpose,
 transposed convolution, its output size and the backward pass of conv2d."""
 
 import itertools
@@ -8,7 +8,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from convkit.transposed import conv2d_backward, conv_matrix, conv_transpose2d, conv_transpose_output_size
+from convkit.functional.transposed import conv2d_backward, conv_matrix, conv_transpose2d, conv_transpose_output_size
 
 RNG = np.random.default_rng(2026)
 

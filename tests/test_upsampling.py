@@ -1,4 +1,4 @@
-"""convkit.upsampling.interpolate against torch.nn.functional.interpolate (float64)."""
+"""convkit.functional.upsampling.interpolate against torch.nn.functional.interpolate (float64)."""
 
 import itertools
 
@@ -7,7 +7,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from convkit.upsampling import interpolate
+from convkit.functional.upsampling import interpolate
 
 RNG = np.random.default_rng(8)
 

@@ -99,7 +99,7 @@ class RandomShift:
 
     The shift ``(dy, dx)`` is drawn uniformly from ``{-max_shift, ..., max_shift}``
     for each axis (each call draws anew from torch's global generator, so
-    :func:`convkit.train.seed_everything` makes it repeatable). It is the
+    :func:`convkit.training.train.seed_everything` makes it repeatable). It is the
     "random crop of a zero-padded image" augmentation, and leaves the label of a
     digit unchanged, unlike a horizontal flip.
 

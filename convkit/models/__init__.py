@@ -9,7 +9,6 @@ from convkit.models.blocks import BasicBlock, Bottleneck, DepthwiseSeparableConv
 from convkit.models.googlenet import GOOGLENET_INCEPTIONS, GoogLeNet
 from convkit.models.lenet import LeNet5
 from convkit.models.nin import NiN, nin_block
-from convkit.models.norm import batch_norm2d
 from convkit.models.resnet import ResNet, resnet18, resnet34, resnet50, small_resnet
 from convkit.models.utils import copy_weights, count_parameters, format_layer_table, layer_table
 from convkit.models.vgg import VGG, VGG_ARCHS, vgg_block
@@ -37,5 +36,4 @@ __all__ = [
     "layer_table",
     "format_layer_table",
     "copy_weights",
-    "batch_norm2d",
 ]

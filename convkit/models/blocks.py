@@ -72,7 +72,7 @@ class Inception(nn.Module):
         C_{in} c_1 + (C_{in} c_2[0] + 9\, c_2[0] c_2[1]) + (C_{in} c_3[0] + 25\, c_3[0] c_3[1])
         + C_{in} c_4 + (c_1 + c_2[0] + c_2[1] + c_3[0] + c_3[1] + c_4)
 
-    (see :func:`convkit.separable.inception_params`).
+    (see :func:`convkit.formulas.separable.inception_params`).
 
     Examples::
 
@@ -202,7 +202,7 @@ class Bottleneck(nn.Module):
 
     Without BatchNorm the block has :math:`C_{in} C_{mid} + 9 C_{mid}^2 + e\, C_{mid}^2` weights,
     plus :math:`e\, C_{in} C_{mid}` for a projection shortcut
-    (see :func:`convkit.separable.bottleneck_params`).
+    (see :func:`convkit.formulas.separable.bottleneck_params`).
 
     Examples::
 
@@ -266,7 +266,7 @@ class DepthwiseSeparableConv(nn.Module):
           likewise for :math:`W`.
 
     The block has :math:`C_{in} k^2 + C_{in}` (depthwise) :math:`+ C_{in} C_{out} + C_{out}`
-    (pointwise) parameters (see :func:`convkit.separable.depthwise_separable_params`).
+    (pointwise) parameters (see :func:`convkit.formulas.separable.depthwise_separable_params`).
 
     Examples::
 

@@ -10,6 +10,7 @@ does not load it.
 
 from __future__ import annotations
 
+import copy
 import numbers
 import time
 
@@ -17,7 +18,14 @@ import numpy as np
 import torch
 from torch import nn
 
-__all__ = ["Motion3DNet", "PerFrame2DNet", "clip_accuracy", "count_parameters", "train_clip_classifier"]
+__all__ = [
+    "Motion3DNet",
+    "PerFrame2DNet",
+    "clip_accuracy",
+    "count_parameters",
+    "train_clip_classifier",
+    "training_step_seconds",
+]
 
 
 def _check_channels(channels) -> tuple[int, int]:
@@ -244,3 +252,59 @@ def clip_accuracy(model: nn.Module, x, y, *, batch_size: int = 256, device: str 
         pred = model(x[i : i + batch_size].to(device)).argmax(dim=1).cpu()
         correct += int((pred == y[i : i + batch_size]).sum())
     return correct / len(x)
+
+
+def training_step_seconds(
+    model: nn.Module, x, y, *, batch_size: int = 32, lr: float = 3e-3, steps: int = 5, seed: int = 0
+) -> float:
+    """Wall-clock seconds of one training step of ``model``: the fastest of ``steps`` timed steps.
+
+    One step is what :func:`train_clip_classifier` does per batch (forward, cross-entropy,
+    backward, an Adam step) on ``batch_size`` clips of ``x``. The steps run on a deep copy of
+    ``model``, after one untimed warm-up step, so ``model`` itself is left unchanged. Timing two
+    models this way in the same process compares their cost on the same machine: a grader can
+    allow a multiple of a reference model's step time instead of a fixed number of seconds,
+    which a slow or busy machine would turn against an honest answer.
+
+    Args:
+        model: maps ``(N, C, T, H, W)`` float32 clips to ``(N, classes)`` logits.
+        x: clips, array of shape ``(N, C, T, H, W)``.
+        y: int labels, shape ``(N,)``.
+        batch_size, lr: as in :func:`train_clip_classifier`.
+        steps: number of timed steps (the minimum is returned: it is the least disturbed by
+            other programs).
+        seed: seed of the batch draw.
+
+    Returns:
+        float, seconds.
+
+    Examples::
+
+        >>> x, y = np.zeros((8, 1, 4, 6, 6), dtype=np.float32), np.arange(8) % 4
+        >>> net = Motion3DNet(4)
+        >>> before = [p.clone() for p in net.parameters()]
+        >>> training_step_seconds(net, x, y, batch_size=4, steps=2) > 0
+        True
+        >>> all(torch.equal(a, b) for a, b in zip(before, net.parameters()))  # model unchanged
+        True
+    """
+    for name, value in (("batch_size", batch_size), ("steps", steps)):
+        if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
+            raise ValueError(f"{name} must be a positive int, got {value!r}")
+    if not lr > 0:
+        raise ValueError(f"lr must be positive, got {lr!r}")
+    x, y = _as_tensors(x, y)
+    model = copy.deepcopy(model)
+    model.train()
+    optimizer = torch.optim.Adam(model.parameters(), lr=lr)
+    gen = torch.Generator().manual_seed(int(seed))
+    times = []
+    for i in range(int(steps) + 1):
+        idx = torch.randint(0, len(x), (int(batch_size),), generator=gen)
+        start = time.perf_counter()
+        optimizer.zero_grad()
+        nn.functional.cross_entropy(model(x[idx]), y[idx]).backward()
+        optimizer.step()
+        if i:  # step 0 is the warm-up
+            times.append(time.perf_counter() - start)
+    return min(times)

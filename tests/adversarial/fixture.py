@@ -73,7 +73,7 @@ CORR2D_TESTS = ("test_corr2d", "test_corr2d__shapes")
 def source_notebook():
     return new_notebook(cells=[
         new_markdown_cell("Adversarial fixture: implement `corr2d` and `relu` in numpy."),
-        new_code_cell("import numpy as np\nfrom convkit.grading import check_array",
+        new_code_cell("import numpy as np\nfrom convgrade import check_array",
                       metadata=_meta(grade=False, solution=False, locked=True, grade_id="setup")),
         new_code_cell(CORR2D, metadata=_meta(grade=False, solution=True, locked=False, grade_id="corr2d")),
         new_code_cell(TEST_CORR2D, metadata=_meta(grade=True, solution=False, locked=True, points=2,

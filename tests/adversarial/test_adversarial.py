@@ -152,7 +152,7 @@ def test_cheat_scores_zero_on_its_function(graded, student):
 
 @pytest.mark.parametrize("student,reason", [
     ("edited-test", "edited a locked cell"), ("deleted-test", "deleted a locked cell"),
-    ("convkit-direct", "called convkit.conv.corr2d"), ("convkit-alias", "called convkit.conv.corr2d"),
+    ("convkit-direct", "called convkit.functional.conv.corr2d"), ("convkit-alias", "called convkit.functional.conv.corr2d"),
     ("torch-alias", "imports torch"), ("scipy-alias", "imports from scipy.signal"),
     ("always-equal", "defines __eq__"), ("input-transformer", "input transformer"),
     ("read-solutions", "outside the submission folder"), ("read-gradebook", "imports sqlite3"),

@@ -35,7 +35,7 @@ from pathlib import Path
 
 import pytest
 
-from autograder import sandbox
+from autograder import bwrap, sandbox
 from tests.adversarial import fixture as fx
 from tests.adversarial.test_adversarial import cell_scores, run_grade
 
@@ -190,7 +190,7 @@ def test_the_kernel_user_is_never_root():
 
 
 def test_mount_points_inside_the_sandbox_tmpfs_are_enterable():
-    args = sandbox._open_dirs(["/tmp/a/b/c", "/course/autograded/s/x"], ["/tmp", "/course"])
+    args = bwrap.open_dirs(["/tmp/a/b/c", "/course/autograded/s/x"], ["/tmp", "/course"])
     dirs = [args[i + 3] for i in range(0, len(args), 4)]
     assert dirs == ["/course/autograded", "/tmp/a", "/course/autograded/s", "/tmp/a/b"]
     assert all(args[i:i + 3] == ["--perms", "0755", "--dir"] for i in range(0, len(args), 4))
@@ -201,9 +201,9 @@ def test_closed_ancestors_are_found(tmp_path):
     (closed / "inner").mkdir(parents=True)
     try:
         closed.chmod(0o700)
-        assert sandbox._closed_ancestors([str(closed / "inner" / "x")], 65534, 65534) == [str(closed)]
+        assert bwrap.closed_ancestors([str(closed / "inner" / "x")], 65534, 65534) == [str(closed)]
         closed.chmod(0o700 | stat.S_IXOTH)
-        assert sandbox._closed_ancestors([str(closed / "inner" / "x")], 65534, 65534) == []
+        assert bwrap.closed_ancestors([str(closed / "inner" / "x")], 65534, 65534) == []
     finally:
         shutil.rmtree(closed)
 

@@ -23,13 +23,13 @@ from convkit import transforms as T
 from convkit.data.datasets import ArrayDataset
 from convkit.models.small import SmallCNN
 from convkit.models.utils import _positive_int
-from convkit.train import fit, seed_everything
+from convkit.training.train import fit, seed_everything
 
 __all__ = ["TrainedEnsemble", "train_ensemble", "average_proba"]
 
 
 class TrainedEnsemble(NamedTuple):
-    """Result of :func:`train_ensemble`: the networks, one :class:`~convkit.train.History`
+    """Result of :func:`train_ensemble`: the networks, one :class:`~convkit.training.train.History`
     per network, and the CPU seconds (:func:`time.process_time`) of all the training."""
 
     models: list
@@ -70,12 +70,12 @@ def train_ensemble(
     learns from all of them (a *cross-validation ensemble*).
 
     For each member, with :math:`s = \text{seed} + i`:
-    :func:`~convkit.train.seed_everything` ``(s)`` (initial weights and dropout masks), the
+    :func:`~convkit.training.train.seed_everything` ``(s)`` (initial weights and dropout masks), the
     augmentation ``augment(s)`` followed by ``transform`` on every training image, batches
     shuffled by a :class:`torch.Generator` seeded with :math:`s`,
     :class:`torch.optim.AdamW` ``(lr, weight_decay)``, a
     :class:`~torch.optim.lr_scheduler.OneCycleLR` schedule with peak ``lr`` stepped once per
-    epoch, and cross-entropy with ``label_smoothing``, all run by :func:`convkit.train.fit`.
+    epoch, and cross-entropy with ``label_smoothing``, all run by :func:`convkit.training.train.fit`.
 
     Args:
         images: raw training images ``(N, H, W)`` or ``(N, C, H, W)`` (numpy).
@@ -98,7 +98,7 @@ def train_ensemble(
             ``members``. Default: every network trains on all images
         val (tuple, optional): ``(images, labels)`` evaluated after every epoch (recorded in the
             histories; it does not influence the training).
-        device: as in :func:`convkit.train.fit`.
+        device: as in :func:`convkit.training.train.fit`.
 
     Returns:
         :class:`TrainedEnsemble` ``(models, histories, cpu_seconds)``, the models in evaluation mode.

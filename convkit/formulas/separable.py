@@ -1,15 +1,13 @@
 """Counting helpers for grouped, depthwise, separable and dilated convolutions, and for 1x1 blocks.
 
 Everything here is plain integer arithmetic on layer hyper-parameters (numpy only). The single-layer
-counts come from :func:`convkit.conv_params` and :func:`convkit.conv_flops`; this module adds the
+counts come from :func:`convkit.conv_params` and :func:`convkit.conv_macs`; this module adds the
 rules that combine them:
 
 * which output channel of a grouped convolution sees which input channel
   (:func:`group_connectivity`);
 * the parameters and multiply-accumulates of a depthwise-separable convolution
-  (:func:`depthwise_separable_params`, :func:`depthwise_separable_flops`);
-* the extent of a dilated kernel and the padding that keeps the size ("same")
-  (:func:`effective_kernel_size`, :func:`same_padding`);
+  (:func:`depthwise_separable_params`, :func:`depthwise_separable_macs`);
 * the parameters of an Inception block with and without its 1x1 reductions and of a ResNet
   bottleneck (:func:`inception_params`, :func:`naive_inception_params`, :func:`bottleneck_params`).
 
@@ -22,14 +20,12 @@ import numbers
 
 import numpy as np
 
-from convkit.counting import conv_flops, conv_params
+from convkit.formulas.counting import conv_macs, conv_params
 
 __all__ = [
     "group_connectivity",
     "depthwise_separable_params",
-    "depthwise_separable_flops",
-    "effective_kernel_size",
-    "same_padding",
+    "depthwise_separable_macs",
     "inception_params",
     "naive_inception_params",
     "bottleneck_params",
@@ -132,13 +128,13 @@ def depthwise_separable_params(in_channels: int, out_channels: int, kernel_size,
     return int(depthwise + pointwise)
 
 
-def depthwise_separable_flops(in_channels: int, out_channels: int, kernel_size, output_size, bias: bool = True) -> int:
-    r"""Multiply-accumulates of a depthwise-separable convolution, counted as in :func:`convkit.conv_flops`.
+def depthwise_separable_macs(in_channels: int, out_channels: int, kernel_size, output_size, bias: bool = True) -> int:
+    r"""Multiply-accumulates of a depthwise-separable convolution, counted as in :func:`convkit.conv_macs`.
 
     For an output of :math:`H_{out} \times W_{out}` pixels and a square kernel, the depthwise
     stage costs :math:`C_{in} k^2 H_{out} W_{out}` multiply-accumulates and the pointwise stage
     :math:`C_{in} C_{out} H_{out} W_{out}`; with ``bias=True`` each stage adds the bias counts
-    that :func:`convkit.conv_flops` adds for it (one per output value). The standard convolution
+    that :func:`convkit.conv_macs` adds for it (one per output value). The standard convolution
     costs :math:`C_{in} C_{out} k^2 H_{out} W_{out}`.
 
     Args:
@@ -151,68 +147,15 @@ def depthwise_separable_flops(in_channels: int, out_channels: int, kernel_size, 
 
     Examples::
 
-        >>> depthwise_separable_flops(32, 64, 3, 10, bias=False)  # 32*9*100 + 32*64*100
+        >>> depthwise_separable_macs(32, 64, 3, 10, bias=False)  # 32*9*100 + 32*64*100
         233600
     """
     in_channels = _int(in_channels, "in_channels")
     out_channels = _int(out_channels, "out_channels")
     bias = _bool(bias, "bias")
-    depthwise = conv_flops(in_channels, in_channels, kernel_size, output_size, groups=in_channels, bias=bias)
-    pointwise = conv_flops(in_channels, out_channels, 1, output_size, bias=bias)
+    depthwise = conv_macs(in_channels, in_channels, kernel_size, output_size, groups=in_channels, bias=bias)
+    pointwise = conv_macs(in_channels, out_channels, 1, output_size, bias=bias)
     return int(depthwise + pointwise)
-
-
-def effective_kernel_size(kernel_size: int, dilation: int = 1) -> int:
-    r"""Side of the window that a dilated kernel covers: :math:`d(k - 1) + 1`.
-
-    A :math:`k`-tap kernel with dilation :math:`d` reads :math:`k` inputs spaced :math:`d` apart,
-    so it spans :math:`d(k-1)+1` inputs while keeping :math:`k` weights. In a stride-1 stack of
-    such layers the receptive field is :math:`1 + \sum_l d_l (k_l - 1)`.
-
-    Args:
-        kernel_size (int): :math:`k`.
-        dilation (int): :math:`d`. Default: 1
-
-    Examples::
-
-        >>> effective_kernel_size(3, 1), effective_kernel_size(3, 2), effective_kernel_size(3, 4)
-        (3, 5, 9)
-    """
-    kernel_size = _int(kernel_size, "kernel_size")
-    dilation = _int(dilation, "dilation")
-    return dilation * (kernel_size - 1) + 1
-
-
-def same_padding(kernel_size: int, dilation: int = 1) -> int:
-    r"""Zero padding per side that keeps the spatial size of a stride-1 dilated convolution.
-
-    With stride 1 the output size is :math:`H + 2p - d(k-1)`, so it equals :math:`H` when
-
-    .. math::
-        p = \frac{d(k-1)}{2}.
-
-    This is a whole number unless :math:`d(k-1)` is odd (an even kernel with an odd dilation);
-    then no symmetric padding keeps the size and a ``ValueError`` is raised.
-
-    Args:
-        kernel_size (int): :math:`k`.
-        dilation (int): :math:`d`. Default: 1
-
-    Examples::
-
-        >>> same_padding(3), same_padding(3, dilation=2), same_padding(5, dilation=3)
-        (1, 2, 6)
-        >>> same_padding(2)
-        Traceback (most recent call last):
-        ...
-        ValueError: no symmetric padding keeps the size: dilation * (kernel_size - 1) = 1 is odd
-    """
-    kernel_size = _int(kernel_size, "kernel_size")
-    dilation = _int(dilation, "dilation")
-    span = dilation * (kernel_size - 1)
-    if span % 2:
-        raise ValueError(f"no symmetric padding keeps the size: dilation * (kernel_size - 1) = {span} is odd")
-    return span // 2
 
 
 def inception_params(in_channels: int, c1: int, c2, c3, c4: int, bias: bool = True) -> int:

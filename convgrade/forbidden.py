@@ -1,174 +1,23 @@
-"""Helpers that the assignments' test cells use to compare a student's answer.
+"""Forbidden implementations: which calls a student's function may not make, and how to catch them.
 
-They are strict on purpose: the answer must be a real numpy array (or number)
-of the expected shape, and a mismatch is reported with the first index that
-differs, so a failing visible test tells the student what to look at. The
-student's object is never compared with ``==``: an object whose ``__eq__``
-always returns ``True`` is rejected by the type checks.
-
-The second half of the module detects calls into forbidden implementations
-(the reference package, ``torch``'s or ``scipy``'s convolutions) while a
-student's function runs: :func:`call_student` for one call in a test cell, and
-:class:`ForbiddenPolicy`, the matching rules, which the instructor tooling
-(``autograder.guard``) also uses for a notebook-wide guard. Detection uses a
-profiler hook (:func:`sys.setprofile`), which sees the code object that
-actually runs, so a reference function is caught whatever name it was called
-through (``f = convkit.conv2d`` captured at import, ``getattr``, a lambda...).
+:class:`ForbiddenPolicy` holds the matching rules (module names and ``*`` patterns);
+:func:`call_student` calls one student function in a test cell under a profiler hook and fails
+when it reaches a forbidden implementation; the class grader's in-kernel guard
+(``autograder.guard``) uses the same rules for a notebook-wide watch. Detection uses
+:func:`sys.setprofile`, which sees the code object that actually runs, so a reference function is
+caught whatever name it was called through (``f = convkit.conv2d`` captured at import,
+``getattr``, a lambda...). What an assignment forbids is its :class:`convgrade.GradingPolicy`.
 """
 
 from __future__ import annotations
 
 import fnmatch
-import numbers
 import sys
 import threading
 
-import numpy as np
+from convgrade.policy import DEFAULT_FORBIDDEN
 
-__all__ = [
-    "check_array",
-    "check_number",
-    "check_shape",
-    "ForbiddenCallError",
-    "ForbiddenPolicy",
-    "DEFAULT_FORBIDDEN",
-    "ALWAYS_ALLOWED",
-    "TAMPERING",
-    "call_student",
-]
-
-
-def check_array(actual, expected, name: str = "result", *, rtol: float = 1e-6, atol: float = 1e-8) -> None:
-    """Assert that ``actual`` is an ndarray equal to ``expected`` within a tolerance.
-
-    Args:
-        actual: what the student's code returned.
-        expected: the reference value (anything ``np.asarray`` accepts).
-        name: how to call the value in the failure message.
-        rtol, atol: tolerances as in :func:`numpy.allclose`.
-
-    Raises:
-        AssertionError: with a message naming the type, shape or first index that differs.
-
-    Examples::
-
-        >>> check_array(np.array([1.0, 2.0]), [1.0, 2.0])
-        >>> check_array(np.array([1.0, 2.5]), [1.0, 2.0], "y")
-        Traceback (most recent call last):
-        ...
-        AssertionError: y differs at index (1,): got 2.5, expected 2.0 (1 of 2 entries differ)
-    """
-    if type(actual) is not np.ndarray:
-        raise AssertionError(f"{name} should be a numpy.ndarray, got {type(actual).__name__}")
-    expected = np.asarray(expected, dtype=float)
-    if actual.dtype.kind not in "biuf":
-        raise AssertionError(f"{name} should hold real numbers, got dtype {actual.dtype}")
-    if actual.shape != expected.shape:
-        raise AssertionError(f"{name} has shape {actual.shape}, expected {expected.shape}")
-    got = np.asarray(actual, dtype=float)
-    bad = ~np.isclose(got, expected, rtol=rtol, atol=atol, equal_nan=False)
-    if bad.any():
-        idx = tuple(int(i) for i in np.argwhere(bad)[0])
-        raise AssertionError(
-            f"{name} differs at index {idx}: got {float(got[idx])!r}, expected {float(expected[idx])!r} "
-            f"({int(bad.sum())} of {bad.size} entries differ)"
-        )
-
-
-def check_number(actual, expected, name: str = "result", *, rtol: float = 1e-9) -> None:
-    """Assert that ``actual`` is a real number (not a bool or array) close to ``expected``.
-
-    Only ``int``, ``float`` and numpy's own integer and floating scalar types count as numbers:
-    a subclass (which could redefine ``__eq__`` or ``__float__``) is rejected.
-
-    Examples::
-
-        >>> check_number(154_140_672, 154_140_672, "weights")
-        >>> check_number(3.0, 4, "size")
-        Traceback (most recent call last):
-        ...
-        AssertionError: size is 3.0, expected 4
-    """
-    if not _is_plain_number(actual):
-        raise AssertionError(f"{name} should be a number, got {type(actual).__name__}")
-    if not np.isclose(float(actual), float(expected), rtol=rtol, atol=0):
-        raise AssertionError(f"{name} is {actual!r}, expected {expected!r}")
-
-
-def check_shape(actual, expected: tuple, name: str = "shape") -> None:
-    """Assert that ``actual`` is a tuple of ints equal to ``expected``.
-
-    ``actual`` must be a plain ``tuple`` (or a ``torch.Size``) of plain ints or numpy integers;
-    subclasses, which could redefine ``__eq__``, are rejected.
-
-    Examples::
-
-        >>> check_shape((1, 2, 3), (1, 2, 3))
-        >>> check_shape([1, 2], (1, 2))
-        Traceback (most recent call last):
-        ...
-        AssertionError: shape should be a tuple, got list
-        >>> check_shape((2, 3), (2, 4), "y.shape")
-        Traceback (most recent call last):
-        ...
-        AssertionError: y.shape is (2, 3), expected (2, 4) (differs at index 1)
-    """
-    if _is_torch_size(actual):
-        actual = tuple.__new__(tuple, tuple.__iter__(actual))
-    if type(actual) is not tuple:
-        raise AssertionError(f"{name} should be a tuple, got {type(actual).__name__}")
-    for i, a in enumerate(actual):
-        if not _is_plain_int(a):
-            raise AssertionError(f"{name}[{i}] should be an int, got {type(a).__name__}")
-    expected = tuple(int(e) for e in expected)
-    got = tuple(int(a) for a in actual)
-    if len(got) != len(expected):
-        raise AssertionError(f"{name} is {got!r}, expected {expected!r} ({len(got)} entries instead of {len(expected)})")
-    for i, (a, e) in enumerate(zip(got, expected)):
-        if a != e:
-            raise AssertionError(f"{name} is {got!r}, expected {expected!r} (differs at index {i})")
-
-
-def _is_plain_int(value) -> bool:
-    """``int`` or one of numpy's integer scalar types, not bool and not a subclass."""
-    t = type(value)
-    return t is int or (t.__module__ == "numpy" and issubclass(t, np.integer))
-
-
-def _is_plain_number(value) -> bool:
-    """``int``, ``float`` or a numpy integer/floating scalar type, not bool and not a subclass."""
-    t = type(value)
-    return t is int or t is float or (t.__module__ == "numpy" and issubclass(t, (np.integer, np.floating)))
-
-
-def _is_torch_size(value) -> bool:
-    t = type(value)
-    return t.__name__ == "Size" and t.__module__ == "torch" and issubclass(t, tuple)
-
-
-# --------------------------------------------------------------------------------------------
-# Forbidden implementations
-# --------------------------------------------------------------------------------------------
-
-#: What a numpy-only exercise may not call: the reference package, torch's and scipy's
-#: convolutions and poolings. An entry without ``*`` is a module and everything in it; an entry
-#: with ``*`` is a pattern matched against ``module.name`` of a function (Python or built-in).
-DEFAULT_FORBIDDEN = (
-    "convkit",
-    "scipy.signal",
-    "scipy.ndimage",
-    "torch.nn.functional",
-    "torch.nn.modules.conv",
-    "torch.nn.modules.pooling",
-    "torch.nn.modules.fold",
-    "torch.*conv*",
-    "torch.*pool*",
-    "torch.*im2col*",
-    "torch.*col2im*",
-)
-
-#: Modules that stay allowed even when a forbidden entry covers them (the test helpers).
-ALWAYS_ALLOWED = ("convkit.grading",)
+__all__ = ["TAMPERING", "ForbiddenCallError", "ForbiddenPolicy", "call_student"]
 
 #: Functions that switch profilers and tracers on or off: a student's function may not call them
 #: while it is being watched (that would switch the watching off).
@@ -180,7 +29,8 @@ _IMPORT_MACHINERY = ("<frozen importlib._bootstrap>", "<frozen importlib._bootst
 
 
 def _inside_import(frame) -> bool:
-    """Whether ``frame`` runs as part of an ``import`` (module code calling helpers at import time)."""
+    """Whether ``frame`` runs as part of an ``import`` (module code calling helpers at import
+    time)."""
     while frame is not None:
         if frame.f_code.co_filename in _IMPORT_MACHINERY:
             return True
@@ -208,7 +58,7 @@ class ForbiddenPolicy:
             ``module.name`` of Python functions and of built-in (C) functions.
             Default: :data:`DEFAULT_FORBIDDEN`.
         allow: module names that stay allowed although ``forbidden`` covers them.
-            Default: :data:`ALWAYS_ALLOWED`.
+            Default: none.
         tampering: qualified names of functions that are reported as tampering with the watch
             (:data:`TAMPERING`); pass ``()`` to allow them.
 
@@ -219,11 +69,13 @@ class ForbiddenPolicy:
 
     Examples::
 
-        >>> import convkit.conv, convkit.grading
+        >>> import convkit
+        >>> import numpy as np
+        >>> from convgrade.checks import check_array
         >>> policy = ForbiddenPolicy()
-        >>> policy.code_name(convkit.conv.conv2d.__code__, "convkit.conv")
-        'convkit.conv.conv2d'
-        >>> policy.code_name(convkit.grading.check_array.__code__, "convkit.grading") is None
+        >>> policy.code_name(convkit.conv2d.__code__, convkit.conv2d.__module__)
+        'convkit.functional.conv.conv2d'
+        >>> policy.code_name(check_array.__code__, "convgrade.checks") is None
         True
         >>> policy.builtin_name(len) is None
         True
@@ -231,7 +83,7 @@ class ForbiddenPolicy:
         'numpy.convolve'
     """
 
-    def __init__(self, forbidden=DEFAULT_FORBIDDEN, allow=ALWAYS_ALLOWED, tampering=TAMPERING):
+    def __init__(self, forbidden=DEFAULT_FORBIDDEN, allow=(), tampering=TAMPERING):
         if isinstance(forbidden, str) or isinstance(allow, str) or isinstance(tampering, str):
             raise TypeError("forbidden, allow and tampering must be sequences of strings, not a string")
         for arg_name, values in (("forbidden", forbidden), ("allow", allow), ("tampering", tampering)):
@@ -311,7 +163,7 @@ class ForbiddenPolicy:
         return name is not None and name in self.tampering
 
 
-def call_student(fn, *args, forbidden=DEFAULT_FORBIDDEN, allow=ALWAYS_ALLOWED, **kwargs):
+def call_student(fn, *args, forbidden=DEFAULT_FORBIDDEN, allow=(), **kwargs):
     """Call a student's ``fn(*args, **kwargs)`` and fail if it calls a forbidden implementation.
 
     A profiler hook watches every Python and built-in call made while ``fn`` runs (in this thread
@@ -324,7 +176,7 @@ def call_student(fn, *args, forbidden=DEFAULT_FORBIDDEN, allow=ALWAYS_ALLOWED, *
         fn: the student's function.
         *args, **kwargs: its arguments.
         forbidden: see :class:`ForbiddenPolicy`. Default: :data:`DEFAULT_FORBIDDEN`.
-        allow: see :class:`ForbiddenPolicy`. Default: :data:`ALWAYS_ALLOWED`.
+        allow: see :class:`ForbiddenPolicy`. Default: none.
 
     Returns:
         what ``fn`` returned.
@@ -336,6 +188,7 @@ def call_student(fn, *args, forbidden=DEFAULT_FORBIDDEN, allow=ALWAYS_ALLOWED, *
     Examples::
 
         >>> import convkit
+        >>> import numpy as np
         >>> def honest(x):
         ...     return x * 2.0
         >>> call_student(honest, np.ones(2))
@@ -343,10 +196,10 @@ def call_student(fn, *args, forbidden=DEFAULT_FORBIDDEN, allow=ALWAYS_ALLOWED, *
         >>> reference = convkit.corr2d            # an alias captured in advance
         >>> def cheat(x, k):
         ...     return reference(x, k)
-        >>> call_student(cheat, np.ones((3, 3)), np.ones((2, 2)))
+        >>> call_student(cheat, np.ones((3, 3)), np.ones((2, 2)))  # doctest: +ELLIPSIS
         Traceback (most recent call last):
         ...
-        convkit.grading.ForbiddenCallError: cheat called convkit.conv.corr2d, which this exercise forbids
+        convgrade.forbidden.ForbiddenCallError: cheat called convkit.functional.conv.corr2d, which ...
     """
     if not callable(fn):
         raise TypeError(f"fn must be callable, got {type(fn).__name__}")

@@ -1,4 +1,4 @@
-def separable_flops(in_channels, out_channels, kernel_size, output_size, bias=True):
+def separable_macs(in_channels, out_channels, kernel_size, output_size, bias=True):
     # Bug: uses the side of the output instead of its number of pixels.
     pixels = output_size
     depthwise = in_channels * pixels * kernel_size * kernel_size

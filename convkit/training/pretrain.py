@@ -16,7 +16,7 @@ configuration, the torch version and the version of this training code
 (:func:`cache_key`), so a cache made by other settings or another torch is never reused:
 a different key is a different file. Delete the folder to free the space.
 
-From the command line, ``python -m convkit.pretrain`` trains (if needed) and prints where
+From the command line, ``python -m convkit.training.pretrain`` trains (if needed) and prints where
 the weights are; ``--force`` retrains.
 """
 
@@ -193,7 +193,7 @@ def pretrain(config: PretrainConfig | None = None, *, progress: bool = False) ->
         (True, ['config', 'final_train_loss', 'mnist_test_accuracy', 'torch_version', 'train_seconds'])
     """
     from convkit.data import mnist_split
-    from convkit.train import evaluate, fit
+    from convkit.training.train import evaluate, fit
 
     config = PretrainConfig() if config is None else config
     if not isinstance(config, PretrainConfig):
@@ -306,8 +306,8 @@ def load_pretrained(config: PretrainConfig | None = None, *, directory=None, ret
 
 
 def main(argv=None) -> int:
-    """``python -m convkit.pretrain [--force] [--cache-dir DIR] [--epochs N]``: make the cached weights."""
-    parser = argparse.ArgumentParser(prog="python -m convkit.pretrain", description=__doc__.split("\n")[0])
+    """``python -m convkit.training.pretrain [--force] [--cache-dir DIR] [--epochs N]``: make the cached weights."""
+    parser = argparse.ArgumentParser(prog="python -m convkit.training.pretrain", description=__doc__.split("\n")[0])
     parser.add_argument("--force", action="store_true", help="retrain even if the weights are cached")
     parser.add_argument("--cache-dir", default=None, help="cache folder (default: $CONVKIT_CACHE or ~/.cache/convkit)")
     parser.add_argument("--epochs", type=int, default=PretrainConfig.epochs, help="training epochs (default: %(default)s)")

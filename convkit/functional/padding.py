@@ -7,7 +7,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from ._validation import as_float_array, check_int
+from convkit._validation import as_float_array, check_int
 
 __all__ = ["pad", "PAD_MODES"]
 

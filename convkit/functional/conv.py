@@ -41,7 +41,7 @@ from typing import Any
 import numpy as np
 from numpy.lib.stride_tricks import as_strided, sliding_window_view
 
-from ._validation import (
+from convkit._validation import (
     as_float_array,
     check_int,
     check_ndim,
@@ -49,7 +49,7 @@ from ._validation import (
     nonnegative_tuple,
     positive_tuple,
 )
-from .padding import pad as _pad
+from convkit.functional.padding import pad as _pad
 
 __all__ = ["corr2d", "conv1d", "conv2d", "conv3d", "conv_output_size", "merge_convs"]
 

@@ -28,7 +28,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["LayerField", "receptive_field", "MeasuredField", "measure_receptive_field"]
+__all__ = [
+    "LayerField",
+    "receptive_field",
+    "previous_stride_recursion",
+    "previous_stride_rule_exact",
+    "MeasuredField",
+    "measure_receptive_field",
+]
 
 _KEYS = ("kernel_size", "stride", "padding", "dilation")
 
@@ -155,6 +162,72 @@ def receptive_field(layers, input_size=None) -> list[LayerField]:
                 raise ValueError(f"input_size {input_size} is too small: layers[{i}] would have no output")
         records.append(LayerField(size=size, jump=jump, start=float(start), output_size=n))
     return records
+
+
+def previous_stride_recursion(layers) -> list[int]:
+    r"""Receptive field by the *previous stride only* rule, :math:`r_i = r_{i-1} + (k_i - 1)\, s_{i-1}`.
+
+    This is the recursion the *CNN primer* (one of the course's source articles)
+    gives, with :math:`r_0 = 1` and :math:`s_0 = 1`. It multiplies the kernel's reach
+    by the stride of the previous layer only, instead of by the product of all
+    earlier strides (the jump :math:`j_{i-1}`, see :func:`receptive_field`), and it
+    ignores padding and dilation. It is kept so that the course can show where it
+    is wrong; :func:`previous_stride_rule_exact` says when it is right.
+
+    Args:
+        layers (list): as for :func:`receptive_field`.
+
+    Returns:
+        A list of ints, the field after each layer by this rule.
+
+    Examples::
+
+        >>> previous_stride_recursion([(3, 2), (3, 1), (3, 1)])
+        [3, 7, 9]
+        >>> [f.size for f in receptive_field([(3, 2), (3, 1), (3, 1)])]
+        [3, 7, 11]
+    """
+    if not isinstance(layers, (list, tuple)):
+        raise TypeError(f"layers must be a list of layers, got {type(layers).__name__}")
+    sizes, r, prev_stride = [], 1, 1
+    for i, layer in enumerate(layers):
+        k, s, _, _ = _parse_layer(i, layer)
+        r = r + (k - 1) * prev_stride
+        prev_stride = s
+        sizes.append(r)
+    return sizes
+
+
+def previous_stride_rule_exact(layers) -> bool:
+    r"""Whether :func:`previous_stride_recursion` gives the true field after every layer.
+
+    Layer :math:`i` adds :math:`(k_i - 1) d_i j_{i-1}` to the true field and
+    :math:`(k_i - 1) s_{i-1}` by the previous-stride rule. As
+    :math:`j_{i-1} = s_{i-1} \prod_{m \le i-2} s_m \ge s_{i-1}` and :math:`d_i \ge 1`,
+    no term of the rule is ever too large, so the two agree after every layer
+    exactly when each layer with :math:`k_i > 1` has :math:`d_i = 1` and
+    :math:`s_1 = \dots = s_{i-2} = 1`: **after a layer with stride above 1, at most
+    the next layer may have a kernel larger than 1** (and nothing is dilated).
+
+    Args:
+        layers (list): as for :func:`receptive_field`.
+
+    Examples::
+
+        >>> previous_stride_rule_exact([(3, 1), (3, 1), (3, 2), (3, 1)])
+        True
+        >>> previous_stride_rule_exact([(3, 2), (3, 1), (3, 1)])
+        False
+        >>> previous_stride_rule_exact([(3, 2), (3, 1), (1, 1)])
+        True
+    """
+    if not isinstance(layers, (list, tuple)):
+        raise TypeError(f"layers must be a list of layers, got {type(layers).__name__}")
+    parsed = [_parse_layer(i, layer) for i, layer in enumerate(layers)]
+    for i, (k, _, _, d) in enumerate(parsed):
+        if k > 1 and (d > 1 or any(s > 1 for _, s, _, _ in parsed[: max(i - 1, 0)])):
+            return False
+    return True
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-r"""Counting a convolution's parameters and multiply-accumulates (MACs).
+r"""Counting a convolution's parameters and multiply-accumulates (MACs, not FLOPs).
 
 Conventions, used by every function here:
 
@@ -16,9 +16,14 @@ Conventions, used by every function here:
 
   With ``bias=True`` each output element also gets one bias addition, counted
   as one more MAC (``+ output elements``); pass ``bias=False`` for the
-  textbook formula above. Many papers quote **FLOPs** as :math:`2 \times` MACs
-  (a multiplication and an addition); others (and most "FLOPs" tables for
-  CNNs) call the MAC count itself FLOPs. Say which one you use.
+  textbook formula above.
+
+  The course counts MACs and calls them MACs. **FLOPs** (floating-point
+  operations) count the multiplication and the addition separately, so
+  :math:`\text{FLOPs} = 2 \times \text{MACs}`: that is what
+  :class:`torch.utils.flop_counter.FlopCounterMode` reports for a convolution
+  (it leaves out the bias). Some papers and tables call the MAC count itself
+  "FLOPs"; check which one a number means before comparing.
 
 Integer ``kernel_size``/``output_size`` are repeated over the spatial
 dimensions. The number of spatial dimensions is the length of any tuple
@@ -32,9 +37,9 @@ from typing import Any
 
 import numpy as np
 
-from ._validation import check_groups, check_int, positive_tuple
+from convkit._validation import check_groups, check_int, positive_tuple
 
-__all__ = ["conv_params", "conv_flops"]
+__all__ = ["conv_params", "conv_macs"]
 
 
 def _spatial_ndim(ndim: Any, **named: Any) -> int:
@@ -105,7 +110,7 @@ def conv_params(
     return weights + (out_channels if bias else 0)
 
 
-def conv_flops(
+def conv_macs(
     in_channels: int,
     out_channels: int,
     kernel_size: Any,
@@ -126,8 +131,9 @@ def conv_flops(
     Every output element is a dot product of length
     :math:`\frac{C_{in}}{\text{groups}} \prod_i k_i` (one MAC per term); with a
     bias it gets one more addition, counted as one MAC. ``bias=False`` gives the
-    usual textbook count. Multiply by 2 for "FLOPs" in the
-    one-multiply-plus-one-add sense. Stride, padding and dilation only enter
+    usual textbook count. FLOPs are twice the MACs:
+    ``2 * conv_macs(..., bias=False)`` is what
+    :class:`torch.utils.flop_counter.FlopCounterMode` reports. Stride, padding and dilation only enter
     through ``output_size`` (see :func:`convkit.conv_output_size`).
 
     Args:
@@ -145,14 +151,14 @@ def conv_flops(
 
     Examples::
 
-        >>> conv_flops(3, 64, 3, (32, 32), bias=False)          # 64*32*32 outputs x 27 MACs each
+        >>> conv_macs(3, 64, 3, (32, 32), bias=False)          # 64*32*32 outputs x 27 MACs each
         1769472
-        >>> conv_flops(3, 64, 3, 32)                            # + 64*32*32 bias additions
+        >>> conv_macs(3, 64, 3, 32)                            # + 64*32*32 bias additions
         1835008
         >>> # depthwise-separable 3x3 (32 -> 64 channels) vs a standard 3x3, on a 56x56 output
-        >>> dw = conv_flops(32, 32, 3, 56, groups=32, bias=False)
-        >>> pw = conv_flops(32, 64, 1, 56, bias=False)
-        >>> std = conv_flops(32, 64, 3, 56, bias=False)
+        >>> dw = conv_macs(32, 32, 3, 56, groups=32, bias=False)
+        >>> pw = conv_macs(32, 64, 1, 56, bias=False)
+        >>> std = conv_macs(32, 64, 3, 56, bias=False)
         >>> round(std / (dw + pw), 2)
         7.89
     """

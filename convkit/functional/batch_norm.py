@@ -1,8 +1,5 @@
-"""Batch normalisation written out in numpy, to compare with :class:`torch.nn.BatchNorm2d`.
-
-This module itself needs only numpy (importing it through ``convkit.models``
-loads torch for the rest of the package).
-"""
+"""Batch normalisation written out in numpy, to compare with :func:`torch.nn.functional.batch_norm`
+(numpy only)."""
 
 from __future__ import annotations
 
@@ -13,7 +10,7 @@ import numpy as np
 __all__ = ["batch_norm2d"]
 
 
-def batch_norm2d(x, weight=None, bias=None, running_mean=None, running_var=None, *, training: bool = True,
+def batch_norm2d(input, running_mean, running_var, weight=None, bias=None, training: bool = False,
                  momentum: float = 0.1, eps: float = 1e-5):  # fmt: skip
     r"""Batch normalisation of an NCHW array, one mean and variance per channel.
 
@@ -27,14 +24,15 @@ def batch_norm2d(x, weight=None, bias=None, running_mean=None, running_var=None,
     :math:`\hat\mu \leftarrow (1 - m)\hat\mu + m \mu_c`,
     :math:`\hat\sigma^2 \leftarrow (1 - m)\hat\sigma^2 + m \frac{NHW}{NHW - 1}\sigma_c^2`.
     In eval mode the running statistics replace the batch ones, so the layer is
-    a fixed per-channel affine map. This is what :func:`torch.nn.functional.batch_norm` does.
+    a fixed per-channel affine map. This is what :func:`torch.nn.functional.batch_norm` does, and
+    the arguments come in its order, with its default ``training=False``.
 
     Args:
-        x: array of shape ``(N, C, H, W)``.
+        input: array of shape ``(N, C, H, W)``.
+        running_mean, running_var: shape ``(C,)`` or ``None``; needed in eval mode. In
+            training mode they are returned updated (the inputs are not modified).
         weight, bias: :math:`\gamma` and :math:`\beta`, shape ``(C,)`` (default 1 and 0).
-        running_mean, running_var: shape ``(C,)``; needed in eval mode. In training
-            mode they are returned updated (the inputs are not modified).
-        training: use the batch statistics (``True``) or the running ones.
+        training: use the batch statistics (``True``) or the running ones. Default: ``False``
         momentum: :math:`m` of the running update. Default: 0.1
         eps: :math:`\epsilon`, positive in training mode (as torch requires). Default: 1e-5
 
@@ -47,13 +45,13 @@ def batch_norm2d(x, weight=None, bias=None, running_mean=None, running_var=None,
     Examples::
 
         >>> x = np.array([[[[1.0, 3.0]]], [[[5.0, 7.0]]]])   # N=2, C=1, H=1, W=2
-        >>> y, m, v = batch_norm2d(x, running_mean=np.zeros(1), running_var=np.ones(1), eps=1e-12)
+        >>> y, m, v = batch_norm2d(x, np.zeros(1), np.ones(1), training=True, eps=1e-12)
         >>> y.ravel().round(4).tolist(), m.tolist(), v.round(4).tolist()
         ([-1.3416, -0.4472, 0.4472, 1.3416], [0.4], [1.5667])
     """
-    x = np.asarray(x)
+    x = np.asarray(input)
     if x.ndim != 4 or x.dtype.kind not in "biuf":
-        raise ValueError(f"x must be a real array of shape (N, C, H, W), got shape {x.shape} and dtype {x.dtype}")
+        raise ValueError(f"input must be a real array of shape (N, C, H, W), got shape {x.shape} and dtype {x.dtype}")
     x = x.astype(np.result_type(x.dtype, np.float32))
     c = x.shape[1]
 

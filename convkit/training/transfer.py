@@ -321,7 +321,7 @@ def digits8_as_mnist(images) -> np.ndarray:
         >>> out.shape, float(out[0, 0, 14, 14]), float(out[0, 0, 0, 0])
         ((2, 1, 28, 28), 1.0, 0.0)
     """
-    from convkit.upsampling import interpolate
+    from convkit.functional.upsampling import interpolate
 
     images = np.asarray(images, dtype=np.float32)
     if images.ndim != 3 or images.shape[1:] != (8, 8):

@@ -1,0 +1,139 @@
+"""Checks that the assignments' test cells use to compare a student's answer.
+
+They are strict on purpose: the answer must be a real numpy array (or number) of the expected
+shape, and a mismatch is reported with the first index that differs, so a failing visible test
+tells the student what to look at. The student's object is never compared with ``==``: an object
+whose ``__eq__`` always returns ``True`` is rejected by the type checks.
+
+Every check sets ``__tracebackhide__``: IPython (and pytest) leave its frame out of the traceback,
+so a failing test cell shows the student the line of the test and the message, not the helper.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import numpy as np
+
+__all__ = ["check_array", "check_number", "check_shape"]
+
+
+def check_array(
+    actual, expected, name: str = "result", *, rtol: float = 1e-6, atol: float = 1e-8
+) -> None:
+    """Assert that ``actual`` is an ndarray equal to ``expected`` within a tolerance.
+
+    Args:
+        actual: what the student's code returned.
+        expected: the reference value (anything ``np.asarray`` accepts).
+        name: how to call the value in the failure message.
+        rtol, atol: tolerances as in :func:`numpy.allclose`.
+
+    Raises:
+        AssertionError: with a message naming the type, shape or first index that differs.
+
+    Examples::
+
+        >>> check_array(np.array([1.0, 2.0]), [1.0, 2.0])
+        >>> check_array(np.array([1.0, 2.5]), [1.0, 2.0], "y")
+        Traceback (most recent call last):
+        ...
+        AssertionError: y differs at index (1,): got 2.5, expected 2.0 (1 of 2 entries differ)
+    """
+    __tracebackhide__ = True
+    if type(actual) is not np.ndarray:
+        raise AssertionError(f"{name} should be a numpy.ndarray, got {type(actual).__name__}")
+    expected = np.asarray(expected, dtype=float)
+    if actual.dtype.kind not in "biuf":
+        raise AssertionError(f"{name} should hold real numbers, got dtype {actual.dtype}")
+    if actual.shape != expected.shape:
+        raise AssertionError(f"{name} has shape {actual.shape}, expected {expected.shape}")
+    got = np.asarray(actual, dtype=float)
+    bad = ~np.isclose(got, expected, rtol=rtol, atol=atol, equal_nan=False)
+    if bad.any():
+        idx = tuple(int(i) for i in np.argwhere(bad)[0])
+        raise AssertionError(
+            f"{name} differs at index {idx}: got {float(got[idx])!r}, "
+            f"expected {float(expected[idx])!r} ({int(bad.sum())} of {bad.size} entries differ)"
+        )
+
+
+def check_number(actual, expected, name: str = "result", *, rtol: float = 1e-9) -> None:
+    """Assert that ``actual`` is a real number (not a bool or array) close to ``expected``.
+
+    Only ``int``, ``float`` and numpy's own integer and floating scalar types count as numbers:
+    a subclass (which could redefine ``__eq__`` or ``__float__``) is rejected.
+
+    Examples::
+
+        >>> check_number(154_140_672, 154_140_672, "weights")
+        >>> check_number(3.0, 4, "size")
+        Traceback (most recent call last):
+        ...
+        AssertionError: size is 3.0, expected 4
+    """
+    __tracebackhide__ = True
+    if not _is_plain_number(actual):
+        raise AssertionError(f"{name} should be a number, got {type(actual).__name__}")
+    if not np.isclose(float(actual), float(expected), rtol=rtol, atol=0):
+        raise AssertionError(f"{name} is {actual!r}, expected {expected!r}")
+
+
+def check_shape(actual, expected: tuple, name: str = "shape") -> None:
+    """Assert that ``actual`` is a tuple of ints equal to ``expected``.
+
+    ``actual`` must be a plain ``tuple`` (or a ``torch.Size``) of plain ints or numpy integers;
+    subclasses, which could redefine ``__eq__``, are rejected.
+
+    Examples::
+
+        >>> check_shape((1, 2, 3), (1, 2, 3))
+        >>> check_shape([1, 2], (1, 2))
+        Traceback (most recent call last):
+        ...
+        AssertionError: shape should be a tuple, got list
+        >>> check_shape((2, 3), (2, 4), "y.shape")
+        Traceback (most recent call last):
+        ...
+        AssertionError: y.shape is (2, 3), expected (2, 4) (differs at index 1)
+    """
+    __tracebackhide__ = True
+    if _is_torch_size(actual):
+        actual = tuple.__new__(tuple, tuple.__iter__(actual))
+    if type(actual) is not tuple:
+        raise AssertionError(f"{name} should be a tuple, got {type(actual).__name__}")
+    for i, a in enumerate(actual):
+        if not _is_plain_int(a):
+            raise AssertionError(f"{name}[{i}] should be an int, got {type(a).__name__}")
+    expected = tuple(int(e) for e in expected)
+    got = tuple(int(a) for a in actual)
+    if len(got) != len(expected):
+        raise AssertionError(
+            f"{name} is {got!r}, expected {expected!r} "
+            f"({len(got)} entries instead of {len(expected)})"
+        )
+    for i, (a, e) in enumerate(zip(got, expected, strict=True)):
+        if a != e:
+            raise AssertionError(f"{name} is {got!r}, expected {expected!r} (differs at index {i})")
+
+
+def _is_plain_int(value) -> bool:
+    """``int`` or one of numpy's integer scalar types, not bool and not a subclass."""
+    t = type(value)
+    return t is int or (t.__module__ == "numpy" and issubclass(t, np.integer))
+
+
+def _is_plain_number(value) -> bool:
+    """``int``, ``float`` or a numpy integer/floating scalar type, not bool and not a subclass."""
+    t = type(value)
+    return (
+        t is int
+        or t is float
+        or (t.__module__ == "numpy" and issubclass(t, (np.integer, np.floating)))
+    )
+
+
+def _is_torch_size(value) -> bool:
+    """Whether ``value`` is exactly a ``torch.Size`` (torch is not imported for the check)."""
+    torch = sys.modules.get("torch")
+    return torch is not None and type(value) is torch.Size

@@ -1,0 +1,57 @@
+"""numpy equivalents of :mod:`torch.nn.functional`, on arrays in NCHW layout (numpy only).
+
+One module per idea, with the names and argument order of the torch function it mirrors:
+:mod:`~convkit.functional.conv` (``conv1d``, ``conv2d``, ``conv3d``, ``corr2d``),
+:mod:`~convkit.functional.padding`, :mod:`~convkit.functional.pooling`,
+:mod:`~convkit.functional.transposed`, :mod:`~convkit.functional.upsampling`,
+:mod:`~convkit.functional.dropout`, :mod:`~convkit.functional.batch_norm` and
+:mod:`~convkit.functional.equivariance` (shift tests for any layer). The functions are also
+re-exported flat as ``convkit.<name>``.
+"""
+
+from convkit.functional.batch_norm import batch_norm2d
+from convkit.functional.conv import conv1d, conv2d, conv3d, conv_output_size, corr2d, merge_convs
+from convkit.functional.dropout import dropout, dropout_backward, dropout_mask
+from convkit.functional.equivariance import circular_shift, equivariance_error, invariance_error
+from convkit.functional.padding import pad
+from convkit.functional.pooling import (
+    adaptive_avg_pool2d,
+    avg_pool2d,
+    max_pool2d,
+    max_unpool2d,
+    pool_output_size,
+)
+from convkit.functional.transposed import (
+    conv2d_backward,
+    conv_matrix,
+    conv_transpose2d,
+    conv_transpose_output_size,
+)
+from convkit.functional.upsampling import interpolate
+
+__all__ = [
+    "corr2d",
+    "conv1d",
+    "conv2d",
+    "conv3d",
+    "conv_output_size",
+    "merge_convs",
+    "pad",
+    "max_pool2d",
+    "avg_pool2d",
+    "adaptive_avg_pool2d",
+    "max_unpool2d",
+    "pool_output_size",
+    "conv_transpose2d",
+    "conv_transpose_output_size",
+    "conv_matrix",
+    "conv2d_backward",
+    "interpolate",
+    "dropout",
+    "dropout_mask",
+    "dropout_backward",
+    "batch_norm2d",
+    "circular_shift",
+    "equivariance_error",
+    "invariance_error",
+]

@@ -1,0 +1,10 @@
+"""Training code in PyTorch (importing a module of this package imports torch).
+
+:mod:`~convkit.training.train` (``seed_everything``, ``fit``, ``evaluate``),
+:mod:`~convkit.training.transfer` (fine-tuning and feature extraction, chapter 12),
+:mod:`~convkit.training.pretrain` (the cached pretrained LeNet-5 that chapter 12 starts from) and
+:mod:`~convkit.training.ensemble` (the chapter-10 ensemble). ``import convkit.training`` itself
+loads nothing: import the module you need, e.g. ``from convkit.training import train``.
+"""
+
+__all__ = ["train", "transfer", "pretrain", "ensemble"]

@@ -1,0 +1,103 @@
+"""The bwrap command line, argument by argument, for given sandbox settings (no bwrap is run)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from autograder import bwrap
+from autograder.config import SandboxConfig
+from autograder.errors import SandboxUnavailable
+
+
+@pytest.fixture
+def paths(tmp_path):
+    out = {}
+    for name in ("course", "convkit", "sock", "cwd", "env"):
+        out[name] = tmp_path / name
+        out[name].mkdir()
+    out["gradebook"] = tmp_path / "gradebook.db"
+    out["gradebook"].write_text("")
+    out["missing"] = tmp_path / "missing"
+    return {k: str(v) for k, v in out.items()}
+
+
+def test_unprivileged_grader_gets_a_user_namespace_and_exact_binds(paths):
+    p = paths
+    cfg = SandboxConfig(hide=(p["course"], p["gradebook"], p["missing"]),
+                        readonly=(p["convkit"], p["missing"]), writable=(p["sock"],),
+                        bwrap="/usr/bin/bwrap")
+    args = bwrap.bwrap_args(cfg, p["cwd"], "/run/kernel-1.json", supports_size=True,
+                            python=[p["env"], p["env"]])
+    assert args == [
+        "/usr/bin/bwrap", "--unshare-all",
+        "--die-with-parent", "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc",
+        "--size", str(512 << 20), "--tmpfs", "/tmp",
+        "--tmpfs", p["course"],                       # a hidden folder: empty
+        "--ro-bind", "/dev/null", p["gradebook"],     # a hidden file: empty; a missing one: nothing
+        "--ro-bind", p["convkit"], p["convkit"],      # read-only, once each, missing ones left out
+        "--ro-bind", p["env"], p["env"],
+        "--ro-bind", "/run/kernel-1.json", "/run/kernel-1.json",
+        "--bind", p["sock"], p["sock"], "--bind", p["cwd"], p["cwd"],
+        "--chdir", p["cwd"], "--unsetenv", "JPY_PARENT_PID", "--setenv", "HOME", p["cwd"],
+        "--setenv", "TMPDIR", "/tmp",
+    ]
+    assert bwrap.drop_args(cfg, "/usr/bin/setpriv") == []
+
+
+def test_root_grader_drops_to_the_kernel_user(paths):
+    assert paths["cwd"].startswith("/tmp/"), "pytest's basetemp is expected under /tmp"
+    p = paths
+    cfg = SandboxConfig(hide=(p["course"],), readonly=(p["convkit"],), writable=(p["sock"],),
+                        uid=65534, gid=65534, tmp_bytes=1 << 20)
+    args = bwrap.bwrap_args(cfg, p["cwd"], supports_size=True, python=[])
+    name = bwrap.user_name(65534)
+    # folders between /tmp (the sandbox's tmpfs) and the bound paths: created enterable
+    base = Path(p["cwd"]).parent
+    created = [str(d) for d in [*reversed(base.parents), base] if d != Path("/tmp") and Path("/tmp") in d.parents]
+    assert created, "the test's folders lie under /tmp"
+    assert args == [
+        "bwrap", "--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts",
+        "--unshare-cgroup-try", "--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID",
+        "--die-with-parent", "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc",
+        "--perms", "1777", "--size", str(1 << 20), "--tmpfs", "/tmp",
+        "--tmpfs", p["course"],
+        *[arg for d in created for arg in ("--perms", "0755", "--dir", d)],
+        "--ro-bind", p["convkit"], p["convkit"],
+        "--bind", p["sock"], p["sock"], "--bind", p["cwd"], p["cwd"],
+        "--chdir", p["cwd"], "--unsetenv", "JPY_PARENT_PID", "--setenv", "HOME", p["cwd"],
+        "--setenv", "TMPDIR", "/tmp", "--setenv", "USER", name, "--setenv", "LOGNAME", name,
+    ]
+    assert bwrap.drop_args(cfg, "/usr/bin/setpriv") == [
+        "/usr/bin/setpriv", "--reuid", "65534", "--regid", "65534", "--clear-groups",
+        "--inh-caps=-all", "--bounding-set=-all", "--no-new-privs", "--"]
+    with pytest.raises(SandboxUnavailable, match="setpriv"):
+        bwrap.drop_args(cfg, None)
+
+
+def test_without_size_support_there_is_no_size_argument(paths):
+    args = bwrap.bwrap_args(SandboxConfig(), paths["cwd"], python=[])
+    assert "--size" not in args and args[:2] == ["bwrap", "--unshare-all"]
+
+
+def test_the_python_environment_is_bound_by_default(paths):
+    import sys
+
+    args = bwrap.bwrap_args(SandboxConfig(), paths["cwd"])
+    assert ["--ro-bind", sys.prefix, sys.prefix] == args[args.index(sys.prefix) - 1:][:3]
+
+
+def test_sandbox_config_round_trips_and_checks_its_fields():
+    cfg = SandboxConfig(hide=("/a",), cpu_seconds=5, uid=7, gid=8, sandboxed=False)
+    assert SandboxConfig.from_json(cfg.to_json()) == cfg
+    with pytest.raises(ValueError, match="cpu_seconds"):
+        SandboxConfig(cpu_seconds=0)
+    with pytest.raises(TypeError, match="memory_bytes"):
+        SandboxConfig(memory_bytes=1.5)
+    with pytest.raises(TypeError, match="hide"):
+        SandboxConfig(hide="/course")
+    with pytest.raises(ValueError, match="uid and gid"):
+        SandboxConfig(uid=7)
+    with pytest.raises(ValueError, match="unknown SandboxConfig key"):
+        SandboxConfig.from_json('{"sandbox": true}')
