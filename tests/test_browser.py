@@ -41,7 +41,7 @@ def book_pages() -> list[str]:
 @pytest.fixture(scope="module")
 def site():
     if not (HTML / "index.html").exists():
-        pytest.fail("the book is not built: run `make book` (or `make test`, which builds it first)")
+        pytest.fail("the book is not built: run `make book` (`make test` builds it first)")
     handler = functools.partial(_QuietHandler, directory=str(HTML))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
@@ -165,20 +165,44 @@ def test_desktop_toggle_hides_and_shows_the_sidebar(desktop):
         assert not desktop.errors, desktop.errors
 
 
-def test_no_page_scrolls_sideways_on_a_phone(phone):
-    pages = book_pages()
-    assert len(pages) > 20, f"only {len(pages)} pages built: {pages}"
-    wide = {}
-    for path in pages:
-        with phone.screenshot_on_failure(f"phone-width-{path}"):
-            phone.open(path)
-            width = phone.page.evaluate("document.documentElement.scrollWidth")
-            if width > PHONE["width"] + 1:
-                wide[path] = width
+SURVEY_JS = r"""() => {
+  const article = document.querySelector('article') || document.body;
+  const clone = article.cloneNode(true);
+  clone.querySelectorAll('pre, code, mjx-container, script, style, .highlight')
+       .forEach(e => e.remove());
+  return {
+    width: document.documentElement.scrollWidth,
+    math: document.querySelectorAll('mjx-container').length,
+    errors: document.querySelectorAll('mjx-merror').length,
+    slashes: document.querySelectorAll('mjx-container mjx-c.mjx-c5C').length,
+    text: clone.textContent,
+  };
+}"""
+
+
+@pytest.fixture(scope="module")
+def phone_survey(browser, site):
+    """Every page opened once at 390 px: its width, its math, script errors, off-site requests."""
+    reader = Reader(browser, site, PHONE)
+    pages = {}
+    try:
+        for path in book_pages():
+            reader.open(path)
+            pages[path] = reader.page.evaluate(SURVEY_JS)
+            if pages[path]["width"] > PHONE["width"] + 1:
                 SHOTS.mkdir(parents=True, exist_ok=True)
                 name = re.sub(r"[^A-Za-z0-9_.-]+", "_", path)
-                phone.page.screenshot(path=str(SHOTS / f"phone-width-{name}.png"))
-    assert not wide, f"pages wider than {PHONE['width']} px (scrollWidth): {wide}"
+                reader.page.screenshot(path=str(SHOTS / f"phone-width-{name}.png"))
+        yield {"pages": pages, "errors": reader.errors, "offsite": reader.offsite}
+    finally:
+        reader.close()
+
+
+def test_no_page_scrolls_sideways_on_a_phone(phone_survey):
+    pages = phone_survey["pages"]
+    assert len(pages) > 20, f"only {len(pages)} pages built: {sorted(pages)}"
+    wide = {path: p["width"] for path, p in pages.items() if p["width"] > PHONE["width"] + 1}
+    assert not wide, f"pages wider than {PHONE['width']} px (screenshots in {SHOTS}): {wide}"
 
 
 def test_wide_display_equations_scroll_on_their_own(phone):
@@ -196,24 +220,10 @@ def test_wide_display_equations_scroll_on_their_own(phone):
 RAW_TEX = re.compile(r"\\(?:frac|text|mathrm|sum|cdot|left|right|begin|times)\b|\$\$|\\\(|\\\[")
 
 
-def test_every_page_renders_its_math(phone):
+def test_every_page_renders_its_math(phone_survey):
     """No raw TeX in the prose, no MathJax error and no visible backslash (e.g. from ``\\_``)."""
     problems, pages_with_math = {}, 0
-    for path in book_pages():
-        with phone.screenshot_on_failure(f"math-{path}"):
-            phone.open(path)
-            found = phone.page.evaluate(
-                r"""() => {
-                  const math = document.querySelectorAll('mjx-container').length;
-                  const errors = document.querySelectorAll('mjx-merror').length;
-                  const slashes = document.querySelectorAll('mjx-container mjx-c.mjx-c5C').length;
-                  const article = document.querySelector('article') || document.body;
-                  const clone = article.cloneNode(true);
-                  clone.querySelectorAll('pre, code, mjx-container, script, style, .highlight')
-                       .forEach(e => e.remove());
-                  return {math, errors, slashes, text: clone.textContent};
-                }"""
-            )
+    for path, found in phone_survey["pages"].items():
         pages_with_math += found["math"] > 0
         raw = RAW_TEX.findall(found["text"])
         if found["errors"] or found["slashes"] or raw:
@@ -235,15 +245,15 @@ def test_search_finds_the_receptive_field_chapter(desktop):
         assert any("04-receptive-fields" in (h or "") for h in hrefs), hrefs
 
 
-def test_no_request_leaves_the_site(desktop):
-    for path in [CHAPTER, "search.html?q=convolution", *book_pages()[:6]]:
+def test_no_request_leaves_the_site(desktop, phone_survey):
+    for path in [CHAPTER, "search.html?q=convolution"]:
         desktop.open(path)
     desktop.page.wait_for_timeout(500)
-    assert not desktop.offsite, f"requests to other hosts: {sorted(set(desktop.offsite))[:10]}"
+    offsite = sorted(set(desktop.offsite + phone_survey["offsite"]))
+    assert not offsite, f"requests to other hosts: {offsite[:10]}"
 
 
-def test_no_script_error_on_any_page(desktop):
+def test_no_script_error_on_any_page(phone_survey):
     """The duplicated thebe configuration raised a SyntaxError on every page."""
-    for path in book_pages():
-        desktop.open(path)
-    assert not desktop.errors, desktop.errors[:5]
+    assert phone_survey["pages"]
+    assert not phone_survey["errors"], phone_survey["errors"][:5]
