@@ -206,15 +206,19 @@ def test_no_page_scrolls_sideways_on_a_phone(phone_survey):
 
 
 def test_wide_display_equations_scroll_on_their_own(phone):
-    """A display equation wider than the phone scrolls inside its box (page width stays 390)."""
+    """A display equation wider than the phone scrolls inside its box, with a visible cue.
+
+    Phones draw overlay scrollbars only while scrolling, so the box carries scroll shadows
+    (gradients in its background, book/_static/book.css)."""
     phone.open("book/02-convolution-layers.html")
     boxes = phone.page.evaluate(
         """() => Array.from(document.querySelectorAll('mjx-container[display="true"]'))
              .filter(e => e.scrollWidth > e.clientWidth + 1)
-             .map(e => getComputedStyle(e).overflowX)"""
+             .map(e => [getComputedStyle(e).overflowX, getComputedStyle(e).backgroundImage])"""
     )
     assert boxes, "no display equation in chapter 02 is wider than 390 px: this checks nothing"
-    assert set(boxes) <= {"auto", "scroll"}, boxes
+    assert {overflow for overflow, _ in boxes} <= {"auto", "scroll"}, boxes
+    assert all(background.count("gradient(") == 4 for _, background in boxes), boxes
 
 
 RAW_TEX = re.compile(r"\\(?:frac|text|mathrm|sum|cdot|left|right|begin|times)\b|\$\$|\\\(|\\\[")
