@@ -24,8 +24,9 @@ __all__ = ["bwrap_args", "drop_args", "python_dirs"]
 def python_dirs() -> list[str]:
     """The running Python environment, wherever it lies (a clone under /tmp too, which the sandbox
     otherwise replaces by an empty tmpfs): ``sys.prefix``, ``sys.base_prefix`` and the
-    interpreter's folder."""
-    return [sys.prefix, sys.base_prefix, os.path.dirname(os.path.realpath(sys.executable))]
+    interpreter's folder, each as its real path (see :func:`bwrap_args`)."""
+    dirs = [sys.prefix, sys.base_prefix, os.path.dirname(os.path.realpath(sys.executable))]
+    return list(dict.fromkeys(os.path.realpath(d) for d in dirs))
 
 
 def closed_ancestors(paths: Iterable[str], uid: int, gid: int) -> list[str]:
@@ -87,21 +88,25 @@ def bwrap_args(cfg: SandboxConfig, cwd: str, connection_file: str | None = None,
         python: folders of the Python environment to bind back in (default :func:`python_dirs`).
 
     Paths that do not exist are left out of the binds (except ``connection_file`` and ``cwd``).
+    Read-only paths are bound at their real path: bwrap cannot mount onto a symbolic link (a
+    ``.venv`` that links to a shared environment), and the link itself stays visible in the
+    read-only root, pointing at the bound target.
     """
     bwrap = cfg.bwrap or "bwrap"
     uid = cfg.uid
-    if uid is not None:  # grader is root: no user namespace, the kernel is dropped to uid by setpriv
+    if uid is not None:  # grader is root: no user namespace, setpriv drops the kernel to uid
         args = [bwrap, "--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts",
                 "--unshare-cgroup-try", "--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID"]
     else:
         args = [bwrap, "--unshare-all"]
     args += ["--die-with-parent", "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc"]
-    if uid is not None:  # a tmpfs made by root is root's, 0755: the kernel's user needs to write there
+    if uid is not None:  # a tmpfs made by root is root's, 0755: the kernel's user must write there
         args += ["--perms", "1777"]
     if supports_size:
         args += ["--size", str(cfg.tmp_bytes)]
     args += ["--tmpfs", "/tmp"]
-    readonly = list(cfg.readonly) + list(python_dirs() if python is None else python)
+    readonly = [os.path.realpath(p) for p in
+                list(cfg.readonly) + list(python_dirs() if python is None else python)]
     writable = list(cfg.writable) + [cwd]
     extra = [connection_file] if connection_file else []
     tmpfs = ["/tmp"]
@@ -116,7 +121,7 @@ def bwrap_args(cfg: SandboxConfig, cwd: str, connection_file: str | None = None,
             tmpfs.append(hidden)
         elif os.path.exists(hidden):
             args += ["--ro-bind", "/dev/null", hidden]
-    if uid is not None:  # bwrap makes missing mount points 0700 (root's): the kernel's user must pass
+    if uid is not None:  # bwrap makes missing mount points 0700 (root's): the kernel's user passes
         args += open_dirs(readonly + writable + extra, tmpfs)
     for path in dict.fromkeys(readonly):
         if os.path.exists(path):

@@ -161,9 +161,11 @@ class Guard:
         for p in sys.path:
             if p and ("site-packages" in p or "dist-packages" in p):
                 roots.add(os.path.realpath(p))
+        import convgrade
         import convkit
 
         roots.add(os.path.dirname(os.path.realpath(convkit.__file__)))
+        roots.add(os.path.dirname(os.path.realpath(convgrade.__file__)))  # the check helpers
         roots.add(os.path.dirname(os.path.realpath(__file__)))
         return tuple(sorted(r + os.sep for r in roots))
 

@@ -5,13 +5,17 @@ shape, and a mismatch is reported with the first index that differs, so a failin
 tells the student what to look at. The student's object is never compared with ``==``: an object
 whose ``__eq__`` always returns ``True`` is rejected by the type checks.
 
-Every check sets ``__tracebackhide__``: IPython (and pytest) leave its frame out of the traceback,
-so a failing test cell shows the student the line of the test and the message, not the helper.
+A failing check shows the student the line of the test cell and the message, not the helper's
+own code: every check sets ``__tracebackhide__`` (pytest leaves such frames out), and its
+``AssertionError`` carries ``_render_traceback_``, which IPython calls to draw the traceback: the
+same traceback without the helpers' frames (IPython itself always shows the frame that raised).
 """
 
 from __future__ import annotations
 
 import sys
+import traceback
+import types
 
 import numpy as np
 
@@ -42,17 +46,17 @@ def check_array(
     """
     __tracebackhide__ = True
     if type(actual) is not np.ndarray:
-        raise AssertionError(f"{name} should be a numpy.ndarray, got {type(actual).__name__}")
+        raise _failure(f"{name} should be a numpy.ndarray, got {type(actual).__name__}")
     expected = np.asarray(expected, dtype=float)
     if actual.dtype.kind not in "biuf":
-        raise AssertionError(f"{name} should hold real numbers, got dtype {actual.dtype}")
+        raise _failure(f"{name} should hold real numbers, got dtype {actual.dtype}")
     if actual.shape != expected.shape:
-        raise AssertionError(f"{name} has shape {actual.shape}, expected {expected.shape}")
+        raise _failure(f"{name} has shape {actual.shape}, expected {expected.shape}")
     got = np.asarray(actual, dtype=float)
     bad = ~np.isclose(got, expected, rtol=rtol, atol=atol, equal_nan=False)
     if bad.any():
         idx = tuple(int(i) for i in np.argwhere(bad)[0])
-        raise AssertionError(
+        raise _failure(
             f"{name} differs at index {idx}: got {float(got[idx])!r}, "
             f"expected {float(expected[idx])!r} ({int(bad.sum())} of {bad.size} entries differ)"
         )
@@ -74,9 +78,9 @@ def check_number(actual, expected, name: str = "result", *, rtol: float = 1e-9) 
     """
     __tracebackhide__ = True
     if not _is_plain_number(actual):
-        raise AssertionError(f"{name} should be a number, got {type(actual).__name__}")
+        raise _failure(f"{name} should be a number, got {type(actual).__name__}")
     if not np.isclose(float(actual), float(expected), rtol=rtol, atol=0):
-        raise AssertionError(f"{name} is {actual!r}, expected {expected!r}")
+        raise _failure(f"{name} is {actual!r}, expected {expected!r}")
 
 
 def check_shape(actual, expected: tuple, name: str = "shape") -> None:
@@ -101,20 +105,50 @@ def check_shape(actual, expected: tuple, name: str = "shape") -> None:
     if _is_torch_size(actual):
         actual = tuple.__new__(tuple, tuple.__iter__(actual))
     if type(actual) is not tuple:
-        raise AssertionError(f"{name} should be a tuple, got {type(actual).__name__}")
+        raise _failure(f"{name} should be a tuple, got {type(actual).__name__}")
     for i, a in enumerate(actual):
         if not _is_plain_int(a):
-            raise AssertionError(f"{name}[{i}] should be an int, got {type(a).__name__}")
+            raise _failure(f"{name}[{i}] should be an int, got {type(a).__name__}")
     expected = tuple(int(e) for e in expected)
     got = tuple(int(a) for a in actual)
     if len(got) != len(expected):
-        raise AssertionError(
+        raise _failure(
             f"{name} is {got!r}, expected {expected!r} "
             f"({len(got)} entries instead of {len(expected)})"
         )
     for i, (a, e) in enumerate(zip(got, expected, strict=True)):
         if a != e:
-            raise AssertionError(f"{name} is {got!r}, expected {expected!r} (differs at index {i})")
+            raise _failure(f"{name} is {got!r}, expected {expected!r} (differs at index {i})")
+
+
+def _failure(message: str) -> AssertionError:
+    """The ``AssertionError`` a check raises, drawn by IPython without the helpers' frames."""
+    err = AssertionError(message)
+    err._render_traceback_ = lambda: _render_without_helpers(err)  # type: ignore[attr-defined]
+    return err
+
+
+def _is_helper(frame: types.FrameType) -> bool:
+    module = frame.f_globals.get("__name__")
+    return (isinstance(module, str) and module.split(".")[0] == "convgrade"
+            and frame.f_locals.get("__tracebackhide__") is True)
+
+
+def _render_without_helpers(err: BaseException) -> list[str]:
+    kept = []
+    tb = err.__traceback__
+    while tb is not None:
+        if not _is_helper(tb.tb_frame):
+            kept.append(tb)
+        tb = tb.tb_next
+    trimmed = None
+    for entry in reversed(kept):
+        trimmed = types.TracebackType(trimmed, entry.tb_frame, entry.tb_lasti, entry.tb_lineno)
+    ipython = sys.modules.get("IPython")
+    shell = ipython.get_ipython() if ipython is not None else None
+    if shell is None:
+        return "".join(traceback.format_exception(type(err), err, trimmed)).splitlines()
+    return shell.InteractiveTB.structured_traceback(type(err), err, trimmed)
 
 
 def _is_plain_int(value) -> bool:

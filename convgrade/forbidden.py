@@ -85,8 +85,10 @@ class ForbiddenPolicy:
 
     def __init__(self, forbidden=DEFAULT_FORBIDDEN, allow=(), tampering=TAMPERING):
         if isinstance(forbidden, str) or isinstance(allow, str) or isinstance(tampering, str):
-            raise TypeError("forbidden, allow and tampering must be sequences of strings, not a string")
-        for arg_name, values in (("forbidden", forbidden), ("allow", allow), ("tampering", tampering)):
+            raise TypeError(
+                "forbidden, allow and tampering must be sequences of strings, not a string")
+        arguments = (("forbidden", forbidden), ("allow", allow), ("tampering", tampering))
+        for arg_name, values in arguments:
             for v in values:
                 if not isinstance(v, str) or not v:
                     raise TypeError(f"{arg_name} entries must be non-empty strings, got {v!r}")
@@ -126,7 +128,8 @@ class ForbiddenPolicy:
         module = module if isinstance(module, str) else ""
         qualname = getattr(code, "co_qualname", code.co_name)
         full = f"{module}.{qualname}"
-        result = full if (full in self.tampering or (module and self._name_forbidden(module, qualname))) else None
+        hit = full in self.tampering or (module and self._name_forbidden(module, qualname))
+        result = full if hit else None
         self._code_cache[code] = result
         return result
 
@@ -155,7 +158,8 @@ class ForbiddenPolicy:
         except KeyError:
             pass
         full = f"{module}.{name}" if module else name
-        result = full if (full in self.tampering or (module and self._name_forbidden(module, name))) else None
+        hit = full in self.tampering or (module and self._name_forbidden(module, name))
+        result = full if hit else None
         self._builtin_cache[key] = result
         return result
 
@@ -203,7 +207,10 @@ def call_student(fn, *args, forbidden=DEFAULT_FORBIDDEN, allow=(), **kwargs):
     """
     if not callable(fn):
         raise TypeError(f"fn must be callable, got {type(fn).__name__}")
-    policy = forbidden if isinstance(forbidden, ForbiddenPolicy) else ForbiddenPolicy(forbidden, allow)
+    if isinstance(forbidden, ForbiddenPolicy):
+        policy = forbidden
+    else:
+        policy = ForbiddenPolicy(forbidden, allow)
     fn_name = getattr(fn, "__qualname__", None) or type(fn).__name__
     hits: list[str] = []
     this_module = __name__

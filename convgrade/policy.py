@@ -172,7 +172,8 @@ class GradingPolicy:
         return cls(**values)
 
     def to_dict(self) -> dict:
-        return {k: list(v) if isinstance(v, tuple) else v for k, v in dataclasses.asdict(self).items()}
+        fields = dataclasses.asdict(self).items()
+        return {k: list(v) if isinstance(v, tuple) else v for k, v in fields}
 
 
 def load_policy(source_dir: Path | str | None) -> GradingPolicy:

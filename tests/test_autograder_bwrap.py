@@ -55,7 +55,8 @@ def test_root_grader_drops_to_the_kernel_user(paths):
     name = bwrap.user_name(65534)
     # folders between /tmp (the sandbox's tmpfs) and the bound paths: created enterable
     base = Path(p["cwd"]).parent
-    created = [str(d) for d in [*reversed(base.parents), base] if d != Path("/tmp") and Path("/tmp") in d.parents]
+    tmp = Path("/tmp")
+    created = [str(d) for d in [*reversed(base.parents), base] if d != tmp and tmp in d.parents]
     assert created, "the test's folders lie under /tmp"
     assert args == [
         "bwrap", "--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts",
@@ -82,10 +83,21 @@ def test_without_size_support_there_is_no_size_argument(paths):
 
 
 def test_the_python_environment_is_bound_by_default(paths):
+    import os
     import sys
 
+    prefix = os.path.realpath(sys.prefix)
     args = bwrap.bwrap_args(SandboxConfig(), paths["cwd"])
-    assert ["--ro-bind", sys.prefix, sys.prefix] == args[args.index(sys.prefix) - 1:][:3]
+    assert ["--ro-bind", prefix, prefix] == args[args.index(prefix) - 1:][:3]
+
+
+def test_read_only_links_are_bound_at_their_target(paths, tmp_path):
+    """bwrap cannot mount onto a symbolic link (``.venv -> /shared/.venv`` refused to grade)."""
+    link = tmp_path / "venv-link"
+    link.symlink_to(paths["env"])
+    args = bwrap.bwrap_args(SandboxConfig(readonly=(str(link),)), paths["cwd"], python=[])
+    assert ["--ro-bind", paths["env"], paths["env"]] == args[args.index(paths["env"]) - 1:][:3]
+    assert str(link) not in args
 
 
 def test_sandbox_config_round_trips_and_checks_its_fields():

@@ -313,3 +313,22 @@ def test_forbidden_policy_rejects_bad_arguments(kwargs, error, name):
 def test_call_student_rejects_a_non_callable():
     with pytest.raises(TypeError, match="fn must be callable"):
         call_student(np.zeros(3))
+
+
+@pytest.mark.parametrize("check, args", [
+    (check_array, (np.array([1.0, 2.5]), [1.0, 2.0], "y")),
+    (check_number, (3.0, 4, "size")),
+    (check_shape, ((2, 3), (2, 4), "y.shape")),
+])
+def test_a_failing_check_is_drawn_without_the_helpers_frames(check, args):
+    """What IPython shows a student (``_render_traceback_``): the test's line and the message."""
+    try:
+        check(*args)
+    except AssertionError as err:
+        assert type(err) is AssertionError
+        drawn = "\n".join(err._render_traceback_())
+        message = str(err)
+    else:
+        raise AssertionError("the check passed")
+    assert "check(*args)" in drawn and message in drawn, drawn
+    assert "convgrade" not in drawn and "raise _failure" not in drawn, drawn

@@ -15,7 +15,7 @@ TORCH_IMPORT = "import torch\nimport torch.nn.functional as F\nfrom torch import
 
 
 def test_torch_model_chapter_scan_agrees_with_its_guard():
-    """Chapter 09's guard allows torch; its scan used to flag ``import torch.nn.functional as F``."""
+    """Chapter 09's guard allows torch; its scan flagged ``import torch.nn.functional as F``."""
     policy = load_policy(h.SOLUTIONS / "09-lenet-to-resnet")
     assert policy.forbidden_calls == ("convkit",)
     assert scan.scan_source(TORCH_IMPORT, "answer", policy) == []
@@ -49,7 +49,8 @@ def test_no_answer_of_a_solution_imports_what_its_policy_flags(assignment):
 
 
 def test_only_the_torch_model_chapters_override_the_defaults():
-    overridden = sorted(a for a in h.assignments() if load_policy(h.SOLUTIONS / a) != GradingPolicy())
+    overridden = sorted(
+        a for a in h.assignments() if load_policy(h.SOLUTIONS / a) != GradingPolicy())
     assert overridden == ["07-3d-convolution", "09-lenet-to-resnet", "12-transfer-learning"]
 
 

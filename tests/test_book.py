@@ -8,6 +8,7 @@ shows and offers for download.
 from __future__ import annotations
 
 import re
+import sys
 from pathlib import Path
 
 import pytest
@@ -90,3 +91,123 @@ def test_exercise_is_shown_unexecuted(html, slug):
     text = (html / "exercises" / slug / f"{slug}.html").read_text(errors="replace")
     assert "NotImplementedError" in text, "the exercise page should show the stubs students fill in"
     assert "Traceback" not in text, "the exercise page shows an executed error"
+
+
+# --- What a reader meets (book/_ext/book_reader.py, book/_static/book.css, book/_templates) ---
+
+sys.path.insert(0, str(REPO / "book" / "_ext"))
+from book_reader import MATH_IN_HTML, strip_glue  # noqa: E402
+
+GLUE_IN_HTML = re.compile(r'<span class="n">glue</span><span class="p">\(')
+
+
+def test_strip_glue_drops_calls_their_import_and_loops_made_only_of_them():
+    src = (
+        "from myst_nb import glue\n"
+        "x = f(1)\n"
+        "glue('x', x,\n"
+        "     display=False)\n"
+        "for k, v in d.items():\n"
+        "    glue(k, v, display=False)\n"
+        "for k in ks:\n"
+        "    y = g(k)\n"
+        "    glue(k, y)\n"
+        "print(x)  # glue('in a comment') stays\n"
+    )
+    assert strip_glue(src) == (
+        "x = f(1)\nfor k in ks:\n    y = g(k)\nprint(x)  # glue('in a comment') stays"
+    )
+    assert strip_glue("glue('a', 1)\nglue('b', 2)") == ""
+    assert strip_glue("%time x = 1\nglue('x', x)") == "%time x = 1"  # not Python: line by line
+    assert strip_glue("gluex = 1\nmyglue(2)") == "gluex = 1\nmyglue(2)"
+
+
+def test_code_cells_show_no_glue_calls(html):
+    sources = [p for p in (REPO / "book").glob("*.md") if "glue(" in p.read_text()]
+    assert sources, "no chapter calls glue(): this test checks nothing"
+    shown = {
+        p.name: len(GLUE_IN_HTML.findall((html / "book" / f"{p.stem}.html").read_text()))
+        for p in sources
+    }
+    assert not any(shown.values()), f"glue( calls shown in code cells: {shown}"
+
+
+@pytest.mark.parametrize("slug", chapter_slugs())
+def test_chapter_is_offered_as_a_notebook(html, slug):
+    import nbformat
+
+    notebook = html / "_sources" / "book" / f"{slug}.ipynb"
+    assert notebook.exists(), f"{slug}: no .ipynb generated for download"
+    nb = nbformat.read(notebook, as_version=4)
+    nbformat.validate(nb)
+    code = [c.source for c in nb.cells if c.cell_type == "code"]
+    source_glues = "glue(" in (REPO / "book" / f"{slug}.md").read_text()
+    assert code, f"{slug}: the notebook has no code cells"
+    assert any("glue(" in c for c in code) == source_glues, "the download must keep glue() calls"
+    page = (html / "book" / f"{slug}.html").read_text()
+    assert re.search(rf'href="[^"]*_sources/book/{re.escape(slug)}\.ipynb"', page), (
+        f"{slug}: the download menu does not offer the .ipynb"
+    )
+
+
+def test_chapters_open_as_notebooks_with_jupytext():
+    import jupytext
+
+    for slug in chapter_slugs():
+        nb = jupytext.read(REPO / "book" / f"{slug}.md")
+        assert nb.metadata["kernelspec"]["name"] == "python3", slug
+        assert sum(c.cell_type == "code" for c in nb.cells) >= 3, slug
+
+
+def _pages(html):
+    return [p for p in html.rglob("*.html") if "_static" not in p.parts]
+
+
+def test_each_script_is_included_once_and_thebe_only_when_enabled(html):
+    thebe_on = bool(yaml.safe_load((REPO / "_config.yml").read_text())["launch_buttons"]["thebe"])
+    tag = re.compile(r"<script\b[^>]*>.*?</script>", re.S)
+    for page in _pages(html):
+        scripts = [s for s in tag.findall(page.read_text()) if "text/x-thebe-config" not in s]
+        dupes = {s[:80] for s in scripts if scripts.count(s) > 1}
+        assert not dupes, f"{page.relative_to(html)} repeats scripts: {dupes}"
+        if not thebe_on:
+            assert "THEBE_JS_URL" not in " ".join(scripts), page.relative_to(html)
+
+
+def test_mathjax_loads_only_on_pages_with_math(html):
+    with_math = without = 0
+    for page in _pages(html):
+        text = page.read_text()
+        body = text.split('<main', 1)[-1]
+        has_math = bool(MATH_IN_HTML.search(body))
+        loads = "tex-chtml.js" in text
+        assert loads == has_math, f"{page.relative_to(html)}: math={has_math}, MathJax={loads}"
+        with_math += has_math
+        without += not has_math
+    assert with_math and without, (with_math, without)
+
+
+def test_one_sidebar_toggle_per_page(html):
+    """pydata-sphinx-theme binds its handler to the first .primary-toggle (issue 2451)."""
+    for page in _pages(html):
+        text = page.read_text()
+        if "bd-sidebar-primary" in text:
+            assert text.count("primary-toggle") == 1, page.relative_to(html)
+
+
+def test_no_backslash_escapes_inside_text_in_math():
+    r"""``\text{output\_padding}`` shows its backslash in MathJax; ``\mathrm{..\_..}`` does not."""
+    bad = re.compile(r"\\+text\{[^}]*\\+_")
+    files = [*(REPO / "book").glob("*.md"), *REPO.glob("solutions/*/*.ipynb"),
+             *REPO.glob("exercises/*/*.ipynb")]  # fmt: skip
+    assert len(files) > 20
+    offenders = [str(f.relative_to(REPO)) for f in files if bad.search(f.read_text())]
+    assert not offenders, offenders
+
+
+def test_no_page_prints_the_builders_home_folder(html):
+    home = str(Path.home())
+    assert len(home) > 1
+    pages = html.glob("book/*.html")
+    offenders = [str(p.relative_to(html)) for p in pages if home + "/" in p.read_text()]
+    assert not offenders, f"pages printing paths under {home}: {offenders}"

@@ -131,8 +131,10 @@ def _offer_ipynb(app, pagename, templatename, context, doctree) -> None:
 
 
 def _script_key(script) -> tuple:
+    # Sphinx stores an inline script's filename as None or "" depending on who added it.
     attrs = getattr(script, "attributes", {}) or {}
-    return (str(getattr(script, "filename", script)), tuple(sorted(attrs.items())))
+    filename = getattr(script, "filename", script) or ""
+    return (str(filename), tuple(sorted((k, str(v)) for k, v in attrs.items() if v is not None)))
 
 
 MATH_IN_HTML = re.compile(r'class="[^"]*\bmath\b|\\\(|\\\[|\$\$')

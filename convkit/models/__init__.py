@@ -7,7 +7,7 @@ The blocks (:class:`Inception`, :class:`BasicBlock`, :class:`Bottleneck`) live i
 from convkit.models.alexnet import AlexNet
 from convkit.models.blocks import BasicBlock, Bottleneck, DepthwiseSeparableConv, Inception
 from convkit.models.googlenet import GOOGLENET_INCEPTIONS, GoogLeNet
-from convkit.models.lenet import LeNet5
+from convkit.models.lenet import LeNet5, reference_training_seconds
 from convkit.models.nin import NiN, nin_block
 from convkit.models.resnet import ResNet, resnet18, resnet34, resnet50, small_resnet
 from convkit.models.utils import copy_weights, count_parameters, format_layer_table, layer_table
@@ -15,6 +15,7 @@ from convkit.models.vgg import VGG, VGG_ARCHS, vgg_block
 
 __all__ = [
     "LeNet5",
+    "reference_training_seconds",
     "AlexNet",
     "vgg_block",
     "VGG",
