@@ -32,11 +32,14 @@ $(STAMP): requirements.lock pyproject.toml
 venv: $(STAMP)  ## create .venv with everything the course needs (the pinned requirements.lock)
 
 # requirements.txt is what people edit; requirements.lock pins the whole environment, so every build
-# of the book computes the same numbers. uv keeps the pins already in the lock where it can. torch
-# comes from PyTorch's CPU index (LOCK_FLAGS); the lock names it without the +cpu tag.
-LOCK_FLAGS ?= --torch-backend cpu
+# of the book computes the same numbers. uv keeps the pins already in the lock where it can. torch is
+# resolved as its CPU build (torch==...+cpu, whose metadata names no CUDA packages) from the wheels
+# pip is pointed at (PIP_FIND_LINKS) or else PyTorch's CPU index; the lock names it without +cpu.
+LOCK_FLAGS ?= $(if $(PIP_FIND_LINKS),--find-links $(PIP_FIND_LINKS),--torch-backend cpu)
 lock: $(STAMP)  ## regenerate requirements.lock from requirements.txt (uv pip compile)
-	$(BIN)/uv pip compile requirements.txt -o requirements.lock --python-version 3.11.7 --quiet $(LOCK_FLAGS)
+	echo "torch==$$(sed -n 's/^torch==\([0-9.]*\).*/\1/p' requirements.txt)+cpu" > $(VENV)/torch-cpu.txt
+	$(BIN)/uv pip compile requirements.txt -o requirements.lock --python-version 3.11.7 --quiet \
+	  --constraint $(VENV)/torch-cpu.txt $(LOCK_FLAGS)
 	sed -i 's/^torch==\(.*\)+cpu$$/torch==\1/' requirements.lock
 
 LINTED := convkit convgrade autograder
