@@ -121,7 +121,7 @@ class RandomShift:
     def __init__(self, max_shift: int = 2):
         if isinstance(max_shift, bool) or not isinstance(max_shift, numbers.Integral) or max_shift < 0:
             raise ValueError(f"max_shift must be a non-negative int, got {max_shift!r}")
-        self.max_shift = int(max_shift)
+        self.max_shift: int = int(max_shift)
 
     def __call__(self, x: torch.Tensor) -> torch.Tensor:
         m = self.max_shift

@@ -313,7 +313,9 @@ def measure_receptive_field(model, input_shape, unit=None, positive=True, n_samp
     if not (isinstance(unit, (tuple, list)) and len(unit) == 2 and 0 <= unit[0] < oh and 0 <= unit[1] < ow):
         raise ValueError(f"unit must be (row, col) inside the {oh}x{ow} output, got {unit!r}")
     out[:, :, unit[0], unit[1]].sum().backward()
-    grad = x.grad.abs().sum(dim=(0, 1)).numpy()
+    # no gradient at all (the unit does not depend on the input) counts as a zero gradient
+    x_grad = x.grad if x.grad is not None else torch.zeros_like(x)
+    grad = x_grad.abs().sum(dim=(0, 1)).numpy()
     rows = np.flatnonzero(grad.any(axis=1))
     cols = np.flatnonzero(grad.any(axis=0))
     if rows.size == 0:

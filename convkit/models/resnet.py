@@ -87,6 +87,7 @@ class ResNet(nn.Module):
             blocks = []
             for j in range(n_blocks):
                 stride = 2 if (i > 0 and j == 0) else 1
+                b: BasicBlock | Bottleneck
                 if block == "basic":
                     b = BasicBlock(channels, width, stride=stride)
                 else:

@@ -86,7 +86,9 @@ class SmallCNN(nn.Sequential):
             nn.Dropout(float(p)), nn.Linear(w3, hidden), nn.ReLU(inplace=True),
             nn.Dropout(float(p)), nn.Linear(hidden, num_classes),
         )  # fmt: skip
-        self.widths, self.hidden, self.p = (w1, w2, w3), hidden, float(p)
+        self.widths: tuple[int, int, int] = (w1, w2, w3)
+        self.hidden: int = hidden
+        self.p: float = float(p)
 
     def dropout_layers(self) -> list[nn.Dropout]:
         """The dropout layers of the network, in order."""
@@ -139,8 +141,8 @@ def mc_dropout_predict(model: nn.Module, x: torch.Tensor, samples: int = 20, *, 
         torch.manual_seed(generator_seed)
     try:
         model.eval()
-        for m in drops:
-            m.train()
+        for d in drops:
+            d.train()
         per_pass = torch.stack([torch.softmax(model(x), dim=1) for _ in range(samples)])
     finally:
         for m, mode in modes.items():

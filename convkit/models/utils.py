@@ -29,7 +29,9 @@ def _check_input_size(input_size) -> tuple[int, ...]:
     return tuple(positive_int(s, f"input_size[{i}]") for i, s in enumerate(input_size))
 
 
-def layer_table(model: nn.Module, input_size, *, depth: int = 1) -> list[tuple[str, str, tuple, int]]:
+def layer_table(
+    model: nn.Module, input_size, *, depth: int = 1
+) -> list[tuple[str, str, tuple[int, ...] | None, int]]:
     """Output shape and parameter count of each submodule, found by one forward pass.
 
     The pass runs (in eval mode, without gradients) on the device of the model's
@@ -61,7 +63,8 @@ def layer_table(model: nn.Module, input_size, *, depth: int = 1) -> list[tuple[s
     first = next(model.parameters(), None)
     device = first.device if first is not None else torch.device("cpu")
     dtype = first.dtype if first is not None and first.is_floating_point() else torch.get_default_dtype()
-    rows, handles = [], []
+    rows: list[tuple[str, str, tuple[int, ...] | None, int]] = []
+    handles = []
     for name, module in model.named_modules():
         if name and name.count(".") == depth - 1:
 

@@ -239,6 +239,7 @@ def average_proba(models, images, *, transform=None, views=((0, 0),), batch_size
                 probs = torch.cat([torch.softmax(m(x.to(device)).float(), dim=1).cpu() for x, _ in loader])
                 total = probs if total is None else total + probs
     finally:
-        for m, mode in zip(models, modes):
+        for m, mode in zip(models, modes, strict=True):
             m.train(mode)
+    assert total is not None  # models and views are non-empty (checked above)
     return total / (len(models) * len(views))

@@ -77,10 +77,9 @@ def affine_batch(x: torch.Tensor, angle, translate, scale) -> torch.Tensor:
     if not isinstance(x, torch.Tensor) or x.dim() != 4 or not x.is_floating_point():
         raise TypeError("x must be a floating-point tensor of shape (N, C, H, W)")
     n, _, h, w = x.shape
-    opts = dict(dtype=x.dtype, device=x.device)
-    angle = torch.as_tensor(angle, **opts).reshape(-1)
-    translate = torch.as_tensor(translate, **opts).reshape(-1, 2)
-    scale = torch.as_tensor(scale, **opts).reshape(-1)
+    angle = torch.as_tensor(angle, dtype=x.dtype, device=x.device).reshape(-1)
+    translate = torch.as_tensor(translate, dtype=x.dtype, device=x.device).reshape(-1, 2)
+    scale = torch.as_tensor(scale, dtype=x.dtype, device=x.device).reshape(-1)
     if not (len(angle) == len(translate) == len(scale) == n):
         raise ValueError(f"angle, translate and scale must hold one entry per image ({n})")
     if not bool((scale > 0).all()):
@@ -159,8 +158,8 @@ class RecipeResult:
 
 
 def _check_positive(value, name, integral=False):
-    kinds = numbers.Integral if integral else numbers.Real
-    if isinstance(value, bool) or not isinstance(value, kinds) or not value > 0:
+    kind_ok = isinstance(value, numbers.Integral) if integral else isinstance(value, numbers.Real)
+    if isinstance(value, bool) or not kind_ok or not value > 0:
         raise ValueError(f"{name} must be a positive {'int' if integral else 'number'}, got {value!r}")
     return int(value) if integral else float(value)
 
@@ -268,7 +267,7 @@ def train_recipe(
     memory = torch.channels_last  # faster for these convolutions on CUDA and on the CPU alike
     model.to(memory_format=memory)
     decay, no_decay = [], []
-    for name, param in model.named_parameters():
+    for _name, param in model.named_parameters():
         (no_decay if param.dim() == 1 else decay).append(param)
     optimizer = torch.optim.SGD([{"params": decay, "weight_decay": weight_decay},
                                  {"params": no_decay, "weight_decay": 0.0}],
@@ -309,7 +308,7 @@ def train_recipe(
             if averaged is not None:
                 decay = min(ema, (1 + step) / (10 + step))  # short memory early on
                 with torch.no_grad():
-                    for a, m in zip(averaged.state_dict().values(), model.state_dict().values()):
+                    for a, m in zip(averaged.state_dict().values(), model.state_dict().values(), strict=True):
                         if a.is_floating_point():
                             a.mul_(decay).add_(m.detach(), alpha=1 - decay)
                         else:
@@ -378,8 +377,10 @@ def predict_proba(models, images, *, mean: float = 0.0, std: float = 1.0, views=
                     if out is None:
                         out = torch.zeros(len(x), prob.shape[1])
                     out[b:b + batch_size] += prob
+        if out is None:  # no images: nothing to average (a TypeError, as before)
+            raise TypeError("images must hold at least one image")
         total = out / (len(models) * len(views))
     finally:
-        for m, mode in zip(models, modes):
+        for m, mode in zip(models, modes, strict=True):
             m.train(mode)
     return total
