@@ -262,7 +262,8 @@ def ntuple(value: Any, n: int, name: str) -> tuple[int, ...]:
             seq = seq * n
         if len(seq) != n:
             raise ValueError(
-                f"{name} must be an int or a tuple of {n} ints, got a sequence of length {len(seq)}: {tuple(seq)!r}"
+                f"{name} must be an int or a tuple of {n} ints, got "
+                f"a sequence of length {len(seq)}: {tuple(seq)!r}"
             )
         return tuple(check_int(v, name) for v in seq)
     if not is_int(value):

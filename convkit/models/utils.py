@@ -128,12 +128,13 @@ def copy_weights(source: nn.Module, target: nn.Module) -> nn.Module:
     src, dst = source.state_dict(), target.state_dict()
     if len(src) != len(dst):
         raise ValueError(
-            f"source has {len(src)} tensors ({', '.join(src)}) but target has {len(dst)} ({', '.join(dst)})"
+            f"source has {len(src)} tensors ({', '.join(src)}) "
+            f"but target has {len(dst)} ({', '.join(dst)})"
         )
     new = {}
     for (sk, sv), (dk, dv) in zip(src.items(), dst.items(), strict=False):
         if sv.shape != dv.shape:
-            raise ValueError(f"source {sk} has shape {tuple(sv.shape)} but target {dk} has shape {tuple(dv.shape)}")
+            raise ValueError(f"source {sk} has shape {tuple(sv.shape)} " f"but target {dk} has shape {tuple(dv.shape)}")
         new[dk] = sv.detach().clone().to(dtype=dv.dtype) if dv.is_floating_point() else sv.detach().clone()
     target.load_state_dict(new, strict=True)
     return target

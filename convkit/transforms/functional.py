@@ -177,7 +177,8 @@ def _box(top, left, height, width, img_h, img_w):
         raise ValueError(f"height and width must be positive, got {height} and {width}")
     if top < 0 or left < 0 or top + height > img_h or left + width > img_w:
         raise ValueError(
-            f"the box top={top}, left={left}, height={height}, width={width} does not fit in a {img_h}x{img_w} image"
+            f"the box top={top}, left={left}, height={height}, "
+            f"width={width} does not fit in a {img_h}x{img_w} image"
         )
     return top, left, height, width
 
@@ -713,7 +714,7 @@ def mix_targets(y_a, y_b, lam: float, num_classes: int) -> np.ndarray:
     ya = np.asarray(y_a.detach().cpu() if _is_tensor(y_a) else y_a)
     yb = np.asarray(y_b.detach().cpu() if _is_tensor(y_b) else y_b)
     if ya.ndim != 1 or ya.shape != yb.shape or ya.dtype.kind not in "iu" or yb.dtype.kind not in "iu":
-        raise TypeError(f"y_a and y_b must be 1-D integer arrays of the same length, got {ya.shape} and {yb.shape}")
+        raise TypeError("y_a and y_b must be 1-D integer arrays of " f"the same length, got {ya.shape} and {yb.shape}")
     lam = _probability(lam, "lam")
     num_classes = check_int(num_classes, "num_classes")
     if num_classes < 1 or (ya.size and (min(ya.min(), yb.min()) < 0 or max(ya.max(), yb.max()) >= num_classes)):
