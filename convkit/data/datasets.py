@@ -95,7 +95,8 @@ class ArrayDataset(Dataset):
 
 
 class RandomShift:
-    """Translate an image by a random whole number of pixels, filling the uncovered border with zeros.
+    """Translate an image by a random whole number of pixels, filling the uncovered border with
+    zeros.
 
     The shift ``(dy, dx)`` is drawn uniformly from ``{-max_shift, ..., max_shift}``
     for each axis (each call draws anew from torch's global generator, so
@@ -133,7 +134,8 @@ class RandomShift:
 
 
 def shift_image(x: torch.Tensor, dy: int, dx: int) -> torch.Tensor:
-    """Move the content of ``x`` down by ``dy`` and right by ``dx`` pixels (negative: up/left), zero fill.
+    """Move the content of ``x`` down by ``dy`` and right by ``dx`` pixels (negative: up/left), zero
+    fill.
 
     Examples::
 

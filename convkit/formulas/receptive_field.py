@@ -154,7 +154,8 @@ def receptive_field(layers, input_size=None) -> list[LayerField]:
 
 
 def previous_stride_recursion(layers) -> list[int]:
-    r"""Receptive field by the *previous stride only* rule, :math:`r_i = r_{i-1} + (k_i - 1)\, s_{i-1}`.
+    r"""Receptive field by the *previous stride only* rule,
+    :math:`r_i = r_{i-1} + (k_i - 1)\, s_{i-1}`.
 
     This is the recursion the *CNN primer* (one of the course's source articles)
     gives, with :math:`r_0 = 1` and :math:`s_0 = 1`. It multiplies the kernel's reach
@@ -269,7 +270,8 @@ def measure_receptive_field(model, input_shape, unit=None, positive=True, n_samp
     Examples::
 
         >>> import torch
-        >>> net = torch.nn.Sequential(torch.nn.Conv2d(1, 2, 3), torch.nn.ReLU(), torch.nn.Conv2d(2, 1, 3, stride=2))
+        >>> net = torch.nn.Sequential(torch.nn.Conv2d(1, 2, 3), torch.nn.ReLU(),
+        ...                           torch.nn.Conv2d(2, 1, 3, stride=2))
         >>> m = measure_receptive_field(net, (1, 15, 15))
         >>> m.unit, m.size, m.rows
         ((3, 3), (5, 5), (6, 10))

@@ -148,7 +148,8 @@ def _scratch(slot: str, shape: tuple, dtype: np.dtype) -> np.ndarray:
 
 
 def _zero_pad(x: np.ndarray, widths: list[tuple[int, int]]) -> np.ndarray:
-    """Zero-pad the trailing len(widths) dims of x into a scratch array (only the borders are zeroed)."""
+    """Zero-pad the trailing len(widths) dims of x into a scratch array (only the borders are
+    zeroed)."""
     lead = x.ndim - len(widths)
     shape = x.shape[:lead] + tuple(s + b + a for s, (b, a) in zip(x.shape[lead:], widths, strict=False))
     out = _scratch("padded", shape, x.dtype)
@@ -419,7 +420,8 @@ def conv2d(
         >>> inputs = rng.normal(size=(1, 4, 5, 5))
         >>> conv2d(inputs, filters, padding=1).shape
         (1, 8, 5, 5)
-        >>> conv2d(inputs, rng.normal(size=(4, 1, 3, 3)), groups=4, dilation=2, padding="same").shape
+        >>> conv2d(inputs, rng.normal(size=(4, 1, 3, 3)), groups=4, dilation=2,
+        ...     padding="same").shape
         (1, 4, 5, 5)
     """
     return _conv_nd(input, weight, bias, stride, padding, dilation, groups, padding_mode, 2)

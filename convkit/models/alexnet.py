@@ -97,7 +97,8 @@ class AlexNet(nn.Module):
 
             >>> _ = torch.manual_seed(0)
             >>> net = AlexNet(num_classes=10, init_std=0.01)
-            >>> round(net.classifier[-1].weight.std().item(), 3), net.features[0].bias.abs().max().item()
+            >>> (round(net.classifier[-1].weight.std().item(), 3),
+            ...  net.features[0].bias.abs().max().item())
             (0.01, 0.0)
         """
         std = positive_real(std, "std")

@@ -1,4 +1,5 @@
-"""Building blocks that use 1x1 and grouped convolutions: Inception, residual blocks, separable convs.
+"""Building blocks that use 1x1 and grouped convolutions: Inception, residual blocks, separable
+convs.
 
 These are :class:`torch.nn.Module` subclasses (importing this module imports torch).
 The chapters "Grouped, depthwise and dilated convolution" and "1x1 convolution" count

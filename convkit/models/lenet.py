@@ -74,8 +74,10 @@ class LeNet5(nn.Sequential):
         act = nn.Sigmoid if variant == "original" else nn.ReLU
         pool = nn.AvgPool2d if variant == "original" else nn.MaxPool2d
         super().__init__(
-            nn.Conv2d(in_channels, 6, kernel_size=5, padding=2), act(), pool(kernel_size=2, stride=2),
-            nn.Conv2d(6, 16, kernel_size=5), act(), pool(kernel_size=2, stride=2),
+            nn.Conv2d(in_channels, 6, kernel_size=5, padding=2), act(),
+            pool(kernel_size=2, stride=2),
+            nn.Conv2d(6, 16, kernel_size=5), act(),
+            pool(kernel_size=2, stride=2),
             nn.Flatten(),
             nn.Linear(16 * 5 * 5, 120), act(),
             nn.Linear(120, 84), act(),

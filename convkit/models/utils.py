@@ -90,7 +90,8 @@ def format_layer_table(rows) -> str:
 
     Examples::
 
-        >>> print(format_layer_table([("0", "Conv2d", (1, 4, 26, 26), 40), ("1", "Flatten", (1, 2704), 0)]))
+        >>> print(format_layer_table([("0", "Conv2d", (1, 4, 26, 26), 40),
+        ...                           ("1", "Flatten", (1, 2704), 0)]))
         layer         type              output shape          params
         0             Conv2d            (4, 26, 26)               40
         1             Flatten           (2704,)                    0

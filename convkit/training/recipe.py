@@ -40,7 +40,8 @@ from convkit.training.train import pick_device, seed_everything
 __all__ = ["affine_batch", "random_affine_batch", "RecipeResult", "train_recipe", "predict_proba"]
 
 SHIFT_VIEWS = ((0, 0), (1, 0), (-1, 0), (0, 1), (0, -1))
-"""The test-time views of :func:`predict_proba`: the digit and four one-pixel shifts ``(dx, dy)``."""
+"""The test-time views of :func:`predict_proba`: the digit and four one-pixel shifts
+``(dx, dy)``."""
 
 
 def affine_batch(x: torch.Tensor, angle, translate, scale) -> torch.Tensor:
@@ -195,7 +196,8 @@ def train_recipe(
     scale=(0.9, 1.1),
     device=None,
 ) -> RecipeResult:
-    r"""Train one :class:`~convkit.models.small.SmallCNN` with the fast recipe, for a fixed amount of work.
+    r"""Train one :class:`~convkit.models.small.SmallCNN` with the fast recipe, for a fixed amount
+    of work.
 
     One run takes exactly ``epochs * ceil(N / batch_size)`` optimizer steps:
     SGD with Nesterov momentum, the learning rate rising linearly from 0 to ``lr`` over the
@@ -234,7 +236,8 @@ def train_recipe(
     Examples::
 
         >>> x = np.random.default_rng(0).random((64, 28, 28)); y = np.arange(64) % 10
-        >>> r = train_recipe(x, y, epochs=1, widths=(4, 4, 4), hidden=8, batch_size=32, device="cpu")
+        >>> r = train_recipe(x, y, epochs=1, widths=(4, 4, 4), hidden=8, batch_size=32,
+        ...     device="cpu")
         >>> r.steps, len(r.train_loss), r.model.training
         (2, 1, False)
     """

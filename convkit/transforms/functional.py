@@ -386,7 +386,8 @@ def adjust_brightness(img, factor: float):
 
 
 def adjust_contrast(img, factor: float):
-    """Blend each RGB image with the mean of its grey version: ``factor`` 0 gives flat grey, 1 the image.
+    """Blend each RGB image with the mean of its grey version: ``factor`` 0 gives flat grey, 1 the
+    image.
 
     Examples::
 
@@ -400,7 +401,8 @@ def adjust_contrast(img, factor: float):
 
 
 def adjust_saturation(img, factor: float):
-    """Blend each RGB image with its grey version: ``factor`` 0 gives grey, 1 the image, 2 twice as vivid.
+    """Blend each RGB image with its grey version: ``factor`` 0 gives grey, 1 the image, 2 twice as
+    vivid.
 
     Examples::
 
@@ -413,7 +415,8 @@ def adjust_saturation(img, factor: float):
 
 
 def adjust_hue(img, shift: float):
-    """Turn the hue of RGB images by ``shift`` of a full turn (in [-0.5, 0.5]); keep saturation and value.
+    """Turn the hue of RGB images by ``shift`` of a full turn (in [-0.5, 0.5]); keep saturation and
+    value.
 
     Examples::
 
@@ -495,7 +498,8 @@ def affine(img, angle: float = 0.0, translate=(0.0, 0.0), scale: float = 1.0, fi
     cos, sin = (0.0 if abs(v) < 1e-12 else v for v in (math.cos(theta), math.sin(theta)))
     rows, cols = np.meshgrid(np.arange(H, dtype=np.float64), np.arange(W, dtype=np.float64), indexing="ij")
     u, v = cols - cx - dx, rows - cy - dy  # x right, y down
-    # the forward map turns (u, v) counter-clockwise on screen: u' = cos u + sin v, v' = -sin u + cos v;
+    # the forward map turns (u, v) counter-clockwise on screen:
+    # u' = cos u + sin v, v' = -sin u + cos v;
     # the source is its inverse, divided by the scale
     src_x = cx + (cos * u - sin * v) / scale
     src_y = cy + (sin * u + cos * v) / scale
@@ -625,7 +629,8 @@ def cutmix_box(height: int, width: int, lam: float, rng=None):
     r"""Draw the CutMix box for a mixing weight ``lam``: ``(top, left, h, w)`` after clipping.
 
     As in the reference implementation of Yun et al. (2019): with
-    :math:`c_H = \lfloor H \sqrt{1-\lambda} \rfloor` and :math:`c_W = \lfloor W \sqrt{1-\lambda} \rfloor`,
+    :math:`c_H = \lfloor H \sqrt{1-\lambda} \rfloor` and
+    :math:`c_W = \lfloor W \sqrt{1-\lambda} \rfloor`,
     the centre :math:`(c_y, c_x)` is uniform over all pixels and the box spans rows
     :math:`c_y - \lfloor c_H/2 \rfloor` to :math:`c_y + \lfloor c_H/2 \rfloor` (end excluded), so
     before clipping its sides are :math:`2\lfloor c_H/2 \rfloor` by :math:`2\lfloor c_W/2 \rfloor`
