@@ -251,10 +251,10 @@ def ntuple(value: Any, n: int, name: str) -> tuple[int, ...]:
         (3, 3)
         >>> ntuple((1, 2), 2, "stride")
         (1, 2)
-        >>> ntuple((1, 2, 3), 2, "stride")
+        >>> ntuple((1, 2, 3), 2, "s")
         Traceback (most recent call last):
         ...
-        ValueError: stride must be an int or a tuple of 2 ints, got a sequence of length 3: (1, 2, 3)
+        ValueError: s must be an int or a tuple of 2 ints, got a sequence of length 3: (1, 2, 3)
     """
     if isinstance(value, (tuple, list, np.ndarray)):
         seq = tuple(value.tolist() if isinstance(value, np.ndarray) else value)
@@ -262,7 +262,8 @@ def ntuple(value: Any, n: int, name: str) -> tuple[int, ...]:
             seq = seq * n
         if len(seq) != n:
             raise ValueError(
-                f"{name} must be an int or a tuple of {n} ints, got a sequence of length {len(seq)}: {tuple(seq)!r}"
+                f"{name} must be an int or a tuple of {n} ints, got "
+                f"a sequence of length {len(seq)}: {tuple(seq)!r}"
             )
         return tuple(check_int(v, name) for v in seq)
     if not is_int(value):
@@ -362,10 +363,10 @@ def check_padding_mode(padding_mode: Any) -> str:
 
         >>> check_padding_mode("reflect")
         'reflect'
-        >>> check_padding_mode("mirror")
+        >>> check_padding_mode("mirror")  # doctest: +ELLIPSIS
         Traceback (most recent call last):
         ...
-        ValueError: padding_mode must be one of 'zeros', 'reflect', 'replicate', 'circular', got 'mirror'
+        ValueError: padding_mode must be one of 'zeros', 'reflect', ..., got 'mirror'
     """
     if not isinstance(padding_mode, str):
         raise TypeError(f"padding_mode must be a str, got {type(padding_mode).__name__} {padding_mode!r}")
@@ -412,10 +413,11 @@ def check_ndim(x: np.ndarray, allowed: tuple[int, ...], name: str, what: str = "
 
     Examples::
 
-        >>> check_ndim(np.zeros((2, 3)), (3, 4), "input", "(C, H, W) or (N, C, H, W)")
+        >>> check_ndim(np.zeros((2, 3)), (3, 4), "input",
+        ...            "(C, H, W) or (N, C, H, W)")  # doctest: +ELLIPSIS
         Traceback (most recent call last):
         ...
-        ValueError: input must be 3-D or 4-D (C, H, W) or (N, C, H, W), got an array of shape (2, 3) (2-D)
+        ValueError: input must be 3-D or 4-D (C, H, W) or (N, C, H, W), got an array of ...(2-D)
     """
     if x.ndim not in allowed:
         dims = " or ".join(f"{d}-D" for d in allowed)

@@ -95,7 +95,8 @@ class ArrayDataset(Dataset):
 
 
 class RandomShift:
-    """Translate an image by a random whole number of pixels, filling the uncovered border with zeros.
+    """Translate an image by a random whole number of pixels, filling the uncovered border with
+    zeros.
 
     The shift ``(dy, dx)`` is drawn uniformly from ``{-max_shift, ..., max_shift}``
     for each axis (each call draws anew from torch's global generator, so
@@ -121,7 +122,7 @@ class RandomShift:
     def __init__(self, max_shift: int = 2):
         if isinstance(max_shift, bool) or not isinstance(max_shift, numbers.Integral) or max_shift < 0:
             raise ValueError(f"max_shift must be a non-negative int, got {max_shift!r}")
-        self.max_shift = int(max_shift)
+        self.max_shift: int = int(max_shift)
 
     def __call__(self, x: torch.Tensor) -> torch.Tensor:
         m = self.max_shift
@@ -133,7 +134,8 @@ class RandomShift:
 
 
 def shift_image(x: torch.Tensor, dy: int, dx: int) -> torch.Tensor:
-    """Move the content of ``x`` down by ``dy`` and right by ``dx`` pixels (negative: up/left), zero fill.
+    """Move the content of ``x`` down by ``dy`` and right by ``dx`` pixels (negative: up/left), zero
+    fill.
 
     Examples::
 

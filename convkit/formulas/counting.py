@@ -90,7 +90,8 @@ def conv_params(
 
         >>> conv_params(3, 64, 3)                       # Conv2d(3, 64, 3): 64*3*9 + 64
         1792
-        >>> conv_params(256, 64, 1, bias=False) + conv_params(64, 256, 1, bias=False)  # 1x1 bottleneck ends
+        >>> (conv_params(256, 64, 1, bias=False)  # 1x1 bottleneck ends
+        ...  + conv_params(64, 256, 1, bias=False))
         32768
         >>> conv_params(32, 32, 3, groups=32)           # depthwise 3x3
         320

@@ -154,7 +154,8 @@ def receptive_field(layers, input_size=None) -> list[LayerField]:
 
 
 def previous_stride_recursion(layers) -> list[int]:
-    r"""Receptive field by the *previous stride only* rule, :math:`r_i = r_{i-1} + (k_i - 1)\, s_{i-1}`.
+    r"""Receptive field by the *previous stride only* rule,
+    :math:`r_i = r_{i-1} + (k_i - 1)\, s_{i-1}`.
 
     This is the recursion the *CNN primer* (one of the course's source articles)
     gives, with :math:`r_0 = 1` and :math:`s_0 = 1`. It multiplies the kernel's reach
@@ -269,7 +270,8 @@ def measure_receptive_field(model, input_shape, unit=None, positive=True, n_samp
     Examples::
 
         >>> import torch
-        >>> net = torch.nn.Sequential(torch.nn.Conv2d(1, 2, 3), torch.nn.ReLU(), torch.nn.Conv2d(2, 1, 3, stride=2))
+        >>> net = torch.nn.Sequential(torch.nn.Conv2d(1, 2, 3), torch.nn.ReLU(),
+        ...                           torch.nn.Conv2d(2, 1, 3, stride=2))
         >>> m = measure_receptive_field(net, (1, 15, 15))
         >>> m.unit, m.size, m.rows
         ((3, 3), (5, 5), (6, 10))
@@ -313,7 +315,9 @@ def measure_receptive_field(model, input_shape, unit=None, positive=True, n_samp
     if not (isinstance(unit, (tuple, list)) and len(unit) == 2 and 0 <= unit[0] < oh and 0 <= unit[1] < ow):
         raise ValueError(f"unit must be (row, col) inside the {oh}x{ow} output, got {unit!r}")
     out[:, :, unit[0], unit[1]].sum().backward()
-    grad = x.grad.abs().sum(dim=(0, 1)).numpy()
+    # no gradient at all (the unit does not depend on the input) counts as a zero gradient
+    x_grad = x.grad if x.grad is not None else torch.zeros_like(x)
+    grad = x_grad.abs().sum(dim=(0, 1)).numpy()
     rows = np.flatnonzero(grad.any(axis=1))
     cols = np.flatnonzero(grad.any(axis=0))
     if rows.size == 0:

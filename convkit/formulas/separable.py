@@ -112,7 +112,8 @@ def depthwise_separable_params(in_channels: int, out_channels: int, kernel_size,
 
 
 def depthwise_separable_macs(in_channels: int, out_channels: int, kernel_size, output_size, bias: bool = True) -> int:
-    r"""Multiply-accumulates of a depthwise-separable convolution, counted as in :func:`convkit.conv_macs`.
+    r"""Multiply-accumulates of a depthwise-separable convolution, counted as in
+    :func:`convkit.conv_macs`.
 
     For an output of :math:`H_{out} \times W_{out}` pixels and a square kernel, the depthwise
     stage costs :math:`C_{in} k^2 H_{out} W_{out}` multiply-accumulates and the pointwise stage
@@ -142,7 +143,8 @@ def depthwise_separable_macs(in_channels: int, out_channels: int, kernel_size, o
 
 
 def inception_params(in_channels: int, c1: int, c2, c3, c4: int, bias: bool = True) -> int:
-    r"""Parameters of an Inception block with 1x1 reductions (:class:`convkit.models.blocks.Inception`).
+    r"""Parameters of an Inception block with 1x1 reductions
+    (:class:`convkit.models.blocks.Inception`).
 
     .. math::
         C_{in} c_1 + (C_{in} c_2[0] + 9\, c_2[0] c_2[1]) + (C_{in} c_3[0] + 25\, c_3[0] c_3[1]) +
@@ -184,7 +186,8 @@ def inception_params(in_channels: int, c1: int, c2, c3, c4: int, bias: bool = Tr
 
 
 def naive_inception_params(in_channels: int, c1: int, c2: int, c3: int, bias: bool = True) -> int:
-    r"""Parameters of the naive Inception block: 1x1, 3x3 and 5x5 convolutions straight on the input.
+    r"""Parameters of the naive Inception block: 1x1, 3x3 and 5x5 convolutions straight on the
+    input.
 
     The naive block runs ``Conv2d(C_in, c1, 1)``, ``Conv2d(C_in, c2, 3)`` and ``Conv2d(C_in, c3,
     5)``
@@ -221,7 +224,8 @@ def naive_inception_params(in_channels: int, c1: int, c2: int, c3: int, bias: bo
 
 
 def bottleneck_params(in_channels: int, mid_channels: int, stride: int = 1, expansion: int = 4) -> int:
-    r"""Weights of the bias-free convolutions of a ResNet bottleneck (:class:`convkit.models.blocks.Bottleneck`).
+    r"""Weights of the bias-free convolutions of a ResNet bottleneck
+    (:class:`convkit.models.blocks.Bottleneck`).
 
     1x1 ``C_in -> C_mid``, 3x3 ``C_mid -> C_mid``, 1x1 ``C_mid -> e C_mid``, and a 1x1 projection
     ``C_in -> e C_mid`` when ``stride != 1`` or :math:`C_{in} \ne e\, C_{mid}`:

@@ -148,7 +148,8 @@ def _scratch(slot: str, shape: tuple, dtype: np.dtype) -> np.ndarray:
 
 
 def _zero_pad(x: np.ndarray, widths: list[tuple[int, int]]) -> np.ndarray:
-    """Zero-pad the trailing len(widths) dims of x into a scratch array (only the borders are zeroed)."""
+    """Zero-pad the trailing len(widths) dims of x into a scratch array (only the borders are
+    zeroed)."""
     lead = x.ndim - len(widths)
     shape = x.shape[:lead] + tuple(s + b + a for s, (b, a) in zip(x.shape[lead:], widths, strict=False))
     out = _scratch("padded", shape, x.dtype)
@@ -179,7 +180,7 @@ def _conv_nd(
     x = as_float_array(input, "input")
     check_ndim(x, (d + 1, d + 2), "input", f"(C, {spatial}) or (N, C, {spatial})")
     w = as_float_array(weight, "weight")
-    check_ndim(w, (d + 2,), "weight", f"(out_channels, in_channels/groups, {', '.join('k' + s.strip() for s in spatial.split(','))})")
+    check_ndim(w, (d + 2,), "weight", "(out_channels, in_channels/groups, " f"{', '.join('k' + s.strip() for s in spatial.split(','))})")
     w = w.astype(x.dtype, copy=False)
     unbatched = x.ndim == d + 1
     if unbatched:
@@ -193,7 +194,8 @@ def _conv_nd(
         raise ValueError(f"weight must not be empty, got shape {w.shape}")
     if o % groups:
         raise ValueError(
-            f"weight has {o} output channels (weight.shape[0]), which groups={groups} does not divide"
+            f"weight has {o} output channels (weight.shape[0]), "
+            f"which groups={groups} does not divide"
         )
     if cg * groups != c:
         raise ValueError(
@@ -217,12 +219,14 @@ def _conv_nd(
             for dim, ((pb, pa), size) in enumerate(zip(widths, x.shape[2:], strict=False)):
                 if padding_mode == "reflect" and max(pb, pa) >= size:
                     raise ValueError(
-                        f"padding {(pb, pa)} with padding_mode='reflect' must be smaller than the input size "
+                        f"padding {(pb, pa)} with padding_mode='reflect' "
+                        "must be smaller than the input size "
                         f"{size} of spatial dimension {dim}"
                     )
                 if padding_mode == "circular" and max(pb, pa) > size:
                     raise ValueError(
-                        f"padding {(pb, pa)} with padding_mode='circular' must be at most the input size "
+                        f"padding {(pb, pa)} with padding_mode='circular' "
+                        "must be at most the input size "
                         f"{size} of spatial dimension {dim} (it would wrap around more than once)"
                     )
             flat = tuple(v for pair in reversed(widths) for v in pair)  # torch order: last dim first
@@ -231,7 +235,8 @@ def _conv_nd(
     span = tuple(dil * (k - 1) + 1 for dil, k in zip(dilation, ksize, strict=False))
     if any(sp > si for sp, si in zip(span, spatial_in, strict=False)):
         raise ValueError(
-            f"weight's kernel size {tuple(ksize)} (dilated to {span}) can't be greater than the padded "
+            f"weight's kernel size {tuple(ksize)} (dilated "
+            f"to {span}) can't be greater than the padded "
             f"input size {tuple(spatial_in)}"
         )
     out_sp = tuple((si - sp) // s + 1 for si, sp, s in zip(spatial_in, span, stride, strict=False))
@@ -415,7 +420,8 @@ def conv2d(
         >>> inputs = rng.normal(size=(1, 4, 5, 5))
         >>> conv2d(inputs, filters, padding=1).shape
         (1, 8, 5, 5)
-        >>> conv2d(inputs, rng.normal(size=(4, 1, 3, 3)), groups=4, dilation=2, padding="same").shape
+        >>> conv2d(inputs, rng.normal(size=(4, 1, 3, 3)), groups=4, dilation=2,
+        ...     padding="same").shape
         (1, 4, 5, 5)
     """
     return _conv_nd(input, weight, bias, stride, padding, dilation, groups, padding_mode, 2)
@@ -550,7 +556,8 @@ def conv_output_size(input_size: Any, kernel_size: Any, stride: Any = 1, padding
         span = d_ * (k - 1) + 1
         if i + pb + pa < span:
             raise ValueError(
-                f"kernel_size {k} (dilated to {span}) can't be greater than the padded input size {i + pb + pa}"
+                f"kernel_size {k} (dilated to {span}) can't be "
+                f"greater than the padded input size {i + pb + pa}"
             )
         out.append((i + pb + pa - span) // s + 1)
     return tuple(out) if as_tuple else out[0]
@@ -596,11 +603,11 @@ def merge_convs(weight1: Any, bias1: Any, weight2: Any, bias2: Any) -> tuple[np.
     w1, w2 = np.asarray(weight1, dtype=float), np.asarray(weight2, dtype=float)
     b1, b2 = np.asarray(bias1, dtype=float), np.asarray(bias2, dtype=float)
     if w1.ndim != 4 or w2.ndim != 4:
-        raise ValueError(f"weight1 and weight2 must be 4-D (C_out, C_in, kH, kW), got ndim {w1.ndim} and {w2.ndim}")
+        raise ValueError("weight1 and weight2 must be 4-D (C_out, C_in, " f"kH, kW), got ndim {w1.ndim} and {w2.ndim}")
     if w2.shape[1] != w1.shape[0]:
         raise ValueError(f"weight2 expects {w2.shape[1]} input channels but weight1 produces {w1.shape[0]}")
     if b1.shape != (w1.shape[0],) or b2.shape != (w2.shape[0],):
-        raise ValueError(f"bias1 must have shape ({w1.shape[0]},) and bias2 ({w2.shape[0]},), got {b1.shape} and {b2.shape}")
+        raise ValueError(f"bias1 must have shape ({w1.shape[0]},) and bias2 " f"({w2.shape[0]},), got {b1.shape} and {b2.shape}")
     kh, kw = w2.shape[2:]
     w = conv2d(w1.transpose(1, 0, 2, 3), w2[:, :, ::-1, ::-1], padding=(kh - 1, kw - 1)).transpose(1, 0, 2, 3)
     b = b2 + w2.sum(axis=(2, 3)) @ b1

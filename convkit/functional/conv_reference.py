@@ -78,7 +78,8 @@ def conv_reference(
     c_out, c_in_g, kernel = w.shape[0], w.shape[1], w.shape[2:]
     if c_out % g or c_in_g * g != x.shape[1]:
         raise ValueError(
-            f"weight of shape {w.shape} with groups={g} does not fit an input of {x.shape[1]} channels"
+            f"weight of shape {w.shape} with groups={g} "
+            f"does not fit an input of {x.shape[1]} channels"
         )
 
     # 1. zero-pad the spatial axes

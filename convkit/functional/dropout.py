@@ -1,4 +1,5 @@
-r"""Inverted dropout in numpy, with the semantics of :func:`torch.nn.functional.dropout` (chapter 11).
+r"""Inverted dropout in numpy, with the semantics of :func:`torch.nn.functional.dropout` (chapter
+11).
 
 During training every entry is kept with probability :math:`1 - p` and zeroed with
 probability :math:`p` (``p`` is the *drop* probability, as in PyTorch), and the kept

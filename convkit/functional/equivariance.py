@@ -123,7 +123,8 @@ def equivariance_error(layer, x: np.ndarray, dy: int, dx: int) -> float:
     shifted_first = _call(layer, circular_shift(x, dy, dx))
     if shifted_first.shape != out.shape:
         raise ValueError(
-            f"layer returned shape {shifted_first.shape} for the shifted input but {out.shape} for the input"
+            f"layer returned shape {shifted_first.shape} for the shifted input "
+            f"but {out.shape} for the input"
         )
     diff = np.abs(np.asarray(shifted_first, dtype=float) - np.asarray(circular_shift(out, dy, dx), dtype=float))
     return float(diff.max()) if diff.size else 0.0
@@ -167,7 +168,8 @@ def invariance_error(layer, x: np.ndarray, dy: int, dx: int) -> float:
     shifted_first = _call(layer, circular_shift(x, dy, dx))
     if shifted_first.shape != out.shape:
         raise ValueError(
-            f"layer returned shape {shifted_first.shape} for the shifted input but {out.shape} for the input"
+            f"layer returned shape {shifted_first.shape} for the shifted input "
+            f"but {out.shape} for the input"
         )
     diff = np.abs(np.asarray(shifted_first, dtype=float) - np.asarray(out, dtype=float))
     return float(diff.max()) if diff.size else 0.0

@@ -115,7 +115,7 @@ def pad(input: Any, pad: Sequence[int], mode: str = "constant", value: float | N
         mode = "constant"
     if value is not None:
         if mode != "constant":
-            raise ValueError(f"value is only used by mode='constant'; padding mode {mode!r} does not take a value")
+            raise ValueError("value is only used by mode='constant'; " f"padding mode {mode!r} does not take a value")
         if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
             raise TypeError(f"value must be a real number, got {type(value).__name__} {value!r}")
     widths = _pad_widths(pad, x.ndim)

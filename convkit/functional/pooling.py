@@ -118,7 +118,8 @@ def pool_output_size(input_size, kernel_size, stride=None, padding=0, dilation=1
     if min(out) < 1:
         raise ValueError(
             f"input_size {input_size!r} is too small for kernel_size={kernel_size!r}, "
-            f"padding={padding!r}, dilation={dilation!r}: output size would be {out if not scalar else out[0]}"
+            f"padding={padding!r}, dilation={dilation!r}: output "
+            f"size would be {out if not scalar else out[0]}"
         )
     return out[0] if scalar else out
 
@@ -389,10 +390,11 @@ def max_unpool2d(input, indices, kernel_size, stride=None, padding=0, output_siz
             if not default[i] - s[i] < size[i] < default[i] + s[i]:
                 raise ValueError(
                     f"output_size {tuple(size)} is invalid: each size must lie strictly between "
-                    f"{tuple(d - t for d, t in zip(default, s, strict=False))} and {tuple(d + t for d, t in zip(default, s, strict=False))}"
+                    f"{tuple(d - t for d, t in zip(default, s, strict=False))} "
+                    f"and {tuple(d + t for d, t in zip(default, s, strict=False))}"
                 )
     if min(size) <= 0:
-        raise ValueError(f"the unpooled size {tuple(size)} is not positive; check kernel_size, stride and padding")
+        raise ValueError(f"the unpooled size {tuple(size)} is not " "positive; check kernel_size, stride and padding")
     plane = size[0] * size[1]
     if ind.size and (ind.min() < 0 or ind.max() >= plane):
         raise ValueError(f"indices must lie in [0, {plane}) for output size {tuple(size)}")

@@ -98,7 +98,8 @@ def conv_transpose_output_size(input_size, kernel_size, stride=1, padding=0, out
     if min(out) < 1:
         raise ValueError(
             f"padding={padding!r} is too large: input_size={input_size!r} with kernel_size="
-            f"{kernel_size!r}, stride={stride!r} gives an output size of {out if not scalar else out[0]}"
+            f"{kernel_size!r}, stride={stride!r} gives an "
+            f"output size of {out if not scalar else out[0]}"
         )
     return out[0] if scalar else out
 

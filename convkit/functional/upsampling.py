@@ -117,7 +117,8 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
         out_h, out_w = math.floor(in_h * scale_h), math.floor(in_w * scale_w)
         if out_h < 1 or out_w < 1:
             raise ValueError(
-                f"scale_factor={scale_factor!r} gives an empty output for input of shape {input.shape}"
+                f"scale_factor={scale_factor!r} gives an "
+                f"empty output for input of shape {input.shape}"
             )
     if input.size == 0:
         raise ValueError(f"input must not be empty, got shape {input.shape}")

@@ -97,14 +97,16 @@ class AlexNet(nn.Module):
 
             >>> _ = torch.manual_seed(0)
             >>> net = AlexNet(num_classes=10, init_std=0.01)
-            >>> round(net.classifier[-1].weight.std().item(), 3), net.features[0].bias.abs().max().item()
+            >>> (round(net.classifier[-1].weight.std().item(), 3),
+            ...  net.features[0].bias.abs().max().item())
             (0.01, 0.0)
         """
         std = positive_real(std, "std")
         for module in self.modules():
             if isinstance(module, (nn.Conv2d, nn.Linear)):
                 nn.init.normal_(module.weight, mean=0.0, std=float(std))
-                nn.init.zeros_(module.bias)
+                if module.bias is not None:
+                    nn.init.zeros_(module.bias)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.classifier(self.features(x))

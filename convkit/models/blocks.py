@@ -1,4 +1,5 @@
-"""Building blocks that use 1x1 and grouped convolutions: Inception, residual blocks, separable convs.
+"""Building blocks that use 1x1 and grouped convolutions: Inception, residual blocks, separable
+convs.
 
 These are :class:`torch.nn.Module` subclasses (importing this module imports torch).
 The chapters "Grouped, depthwise and dilated convolution" and "1x1 convolution" count
@@ -94,7 +95,7 @@ class Inception(nn.Module):
 
 def _conv_bn(in_channels, out_channels, kernel_size, stride, use_bn) -> nn.Sequential:
     """A bias-free convolution followed by BatchNorm (or by nothing when ``use_bn`` is False)."""
-    layers = [
+    layers: list[nn.Module] = [
         nn.Conv2d(in_channels, out_channels, kernel_size, stride=stride, padding=kernel_size // 2, bias=False)
     ]
     if use_bn:
@@ -152,7 +153,7 @@ class BasicBlock(nn.Module):
         self.conv1 = _conv_bn(in_channels, out_channels, 3, stride, use_bn)
         self.conv2 = _conv_bn(out_channels, out_channels, 3, 1, use_bn)
         if stride != 1 or in_channels != out_channels:
-            self.shortcut = _conv_bn(in_channels, out_channels, 1, stride, use_bn)
+            self.shortcut: nn.Module = _conv_bn(in_channels, out_channels, 1, stride, use_bn)
         else:
             self.shortcut = nn.Identity()
 
@@ -215,7 +216,7 @@ class Bottleneck(nn.Module):
         self.conv = _conv_bn(mid_channels, mid_channels, 3, stride, use_bn)
         self.expand = _conv_bn(mid_channels, out_channels, 1, 1, use_bn)
         if stride != 1 or in_channels != out_channels:
-            self.shortcut = _conv_bn(in_channels, out_channels, 1, stride, use_bn)
+            self.shortcut: nn.Module = _conv_bn(in_channels, out_channels, 1, stride, use_bn)
         else:
             self.shortcut = nn.Identity()
 

@@ -74,8 +74,10 @@ class LeNet5(nn.Sequential):
         act = nn.Sigmoid if variant == "original" else nn.ReLU
         pool = nn.AvgPool2d if variant == "original" else nn.MaxPool2d
         super().__init__(
-            nn.Conv2d(in_channels, 6, kernel_size=5, padding=2), act(), pool(kernel_size=2, stride=2),
-            nn.Conv2d(6, 16, kernel_size=5), act(), pool(kernel_size=2, stride=2),
+            nn.Conv2d(in_channels, 6, kernel_size=5, padding=2), act(),
+            pool(kernel_size=2, stride=2),
+            nn.Conv2d(6, 16, kernel_size=5), act(),
+            pool(kernel_size=2, stride=2),
             nn.Flatten(),
             nn.Linear(16 * 5 * 5, 120), act(),
             nn.Linear(120, 84), act(),
@@ -119,7 +121,7 @@ def reference_training_seconds(images, labels, *, epochs: int = 1, batch_size: i
     x = torch.from_numpy(np.asarray(images, dtype=np.float32)).unsqueeze(1)
     y = torch.from_numpy(np.asarray(labels, dtype=np.int64))
     if x.dim() != 4 or y.shape != (x.shape[0],):
-        raise ValueError(f"images must be (N, 28, 28) and labels (N,), got {tuple(images.shape)} and {tuple(y.shape)}")
+        raise ValueError("images must be (N, 28, 28) and labels (N,), " f"got {tuple(images.shape)} and {tuple(y.shape)}")
     gen = torch.Generator().manual_seed(seed)
     with torch.random.fork_rng():  # leave the caller's random state as it was
         torch.manual_seed(seed)

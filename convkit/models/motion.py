@@ -233,7 +233,8 @@ def clip_accuracy(model: nn.Module, x, y, *, batch_size: int = 256, device: str 
 
     Examples::
 
-        >>> clip_accuracy(nn.Sequential(nn.Flatten(), nn.Linear(8, 2)), np.zeros((3, 1, 2, 2, 2)), [0, 1, 1]) in (1/3, 2/3)
+        >>> clip_accuracy(nn.Sequential(nn.Flatten(), nn.Linear(8, 2)), np.zeros((3, 1, 2, 2, 2)),
+        ...     [0, 1, 1]) in (1/3, 2/3)
         True
     """
     x, y = _as_tensors(x, y)

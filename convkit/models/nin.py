@@ -1,4 +1,5 @@
-"""Network in Network (Lin, Chen and Yan, 2013): 1x1 convolutions as per-pixel MLPs, no dense head."""
+"""Network in Network (Lin, Chen and Yan, 2013): 1x1 convolutions as per-pixel MLPs, no dense
+head."""
 
 from __future__ import annotations
 
@@ -40,14 +41,16 @@ def nin_block(in_channels: int, out_channels: int, kernel_size: int, stride: int
     stride = positive_int(stride, "stride")
     padding = nonnegative_int(padding, "padding")
     return nn.Sequential(
-        nn.Conv2d(in_channels, out_channels, kernel_size, stride=stride, padding=int(padding)), nn.ReLU(inplace=True),
+        nn.Conv2d(in_channels, out_channels, kernel_size, stride=stride, padding=int(padding)),
+        nn.ReLU(inplace=True),
         nn.Conv2d(out_channels, out_channels, kernel_size=1), nn.ReLU(inplace=True),
         nn.Conv2d(out_channels, out_channels, kernel_size=1), nn.ReLU(inplace=True),
     )  # fmt: skip
 
 
 class NiN(nn.Module):
-    r"""Network in Network for 224x224 images, ending in global average pooling instead of dense layers.
+    r"""Network in Network for 224x224 images, ending in global average pooling instead of dense
+    layers.
 
     ``nin_block(C_in, 96, 11, 4, 0)``, ``MaxPool2d(3, 2)``, ``nin_block(96, 256, 5, 1, 2)``,
     ``MaxPool2d(3, 2)``, ``nin_block(256, 384, 3, 1, 1)``, ``MaxPool2d(3, 2)``, Dropout,

@@ -19,7 +19,8 @@ def _int_tuple(value, name: str) -> tuple[int, ...]:
 
 
 class ResNet(nn.Module):
-    r"""A residual network: a stem, stages of residual blocks, global average pooling, a linear layer.
+    r"""A residual network: a stem, stages of residual blocks, global average pooling, a linear
+    layer.
 
     Stage :math:`i` has ``layers[i]`` blocks of width ``widths[i]``. Its first block
     has stride 2 (except in the first stage) and a projection shortcut when the
@@ -56,8 +57,9 @@ class ResNet(nn.Module):
         torch.Size([2, 10])
     """
 
-    def __init__(self, block: str = "basic", layers=(2, 2, 2, 2), widths=(64, 128, 256, 512), in_channels: int = 3,
-                 num_classes: int = 1000, stem: str = "imagenet", expansion: int = 4):  # fmt: skip
+    def __init__(self, block: str = "basic", layers=(2, 2, 2, 2), widths=(64, 128, 256, 512),
+                 in_channels: int = 3, num_classes: int = 1000, stem: str = "imagenet",
+                 expansion: int = 4):  # fmt: skip
         super().__init__()
         if block not in ("basic", "bottleneck"):
             raise ValueError(f"block must be 'basic' or 'bottleneck', got {block!r}")
@@ -74,7 +76,8 @@ class ResNet(nn.Module):
 
         stem_layers = [
             nn.Conv2d(in_channels, widths[0], kernel_size=7 if stem == "imagenet" else 3,
-                      stride=2 if stem == "imagenet" else 1, padding=3 if stem == "imagenet" else 1, bias=False),
+                      stride=2 if stem == "imagenet" else 1,
+                      padding=3 if stem == "imagenet" else 1, bias=False),
             nn.BatchNorm2d(widths[0]),
             nn.ReLU(inplace=True),
         ]  # fmt: skip
@@ -87,6 +90,7 @@ class ResNet(nn.Module):
             blocks = []
             for j in range(n_blocks):
                 stride = 2 if (i > 0 and j == 0) else 1
+                b: BasicBlock | Bottleneck
                 if block == "basic":
                     b = BasicBlock(channels, width, stride=stride)
                 else:
@@ -103,7 +107,8 @@ class ResNet(nn.Module):
 
 
 def resnet18(num_classes: int = 1000, in_channels: int = 3) -> ResNet:
-    """ResNet-18: basic blocks, ``layers=(2, 2, 2, 2)``, ImageNet stem (11,689,512 parameters at 1000 classes)."""
+    """ResNet-18: basic blocks, ``layers=(2, 2, 2, 2)``, ImageNet stem (11,689,512 parameters at
+    1000 classes)."""
     return ResNet("basic", (2, 2, 2, 2), (64, 128, 256, 512), in_channels, num_classes)
 
 
@@ -113,7 +118,8 @@ def resnet34(num_classes: int = 1000, in_channels: int = 3) -> ResNet:
 
 
 def resnet50(num_classes: int = 1000, in_channels: int = 3) -> ResNet:
-    """ResNet-50: bottleneck blocks, ``layers=(3, 4, 6, 3)``, ImageNet stem (25,557,032 parameters)."""
+    """ResNet-50: bottleneck blocks, ``layers=(3, 4, 6, 3)``, ImageNet stem (25,557,032
+    parameters)."""
     return ResNet("bottleneck", (3, 4, 6, 3), (64, 128, 256, 512), in_channels, num_classes)
 
 

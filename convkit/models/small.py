@@ -66,8 +66,8 @@ class SmallCNN(nn.Sequential):
         [Dropout(p=0.3, inplace=False), Dropout(p=0.3, inplace=False)]
     """
 
-    def __init__(self, widths=(32, 64, 128), hidden: int = 128, p: float = 0.3, in_channels: int = 1,
-                 num_classes: int = 10):  # fmt: skip
+    def __init__(self, widths=(32, 64, 128), hidden: int = 128, p: float = 0.3,
+                 in_channels: int = 1, num_classes: int = 10):  # fmt: skip
         if not isinstance(widths, (tuple, list)) or len(widths) != 3:
             raise TypeError(f"widths must be a tuple of 3 ints, got {widths!r}")
         w1, w2, w3 = (_positive_int(w, f"widths[{i}]") for i, w in enumerate(widths))
@@ -86,7 +86,9 @@ class SmallCNN(nn.Sequential):
             nn.Dropout(float(p)), nn.Linear(w3, hidden), nn.ReLU(inplace=True),
             nn.Dropout(float(p)), nn.Linear(hidden, num_classes),
         )  # fmt: skip
-        self.widths, self.hidden, self.p = (w1, w2, w3), hidden, float(p)
+        self.widths: tuple[int, int, int] = (w1, w2, w3)
+        self.hidden: int = hidden
+        self.p: float = float(p)
 
     def dropout_layers(self) -> list[nn.Dropout]:
         """The dropout layers of the network, in order."""
@@ -122,7 +124,8 @@ def mc_dropout_predict(model: nn.Module, x: torch.Tensor, samples: int = 20, *, 
 
         >>> _ = torch.manual_seed(0)
         >>> net = SmallCNN().eval()
-        >>> mean, passes = mc_dropout_predict(net, torch.randn(3, 1, 28, 28), samples=5, generator_seed=0)
+        >>> mean, passes = mc_dropout_predict(net, torch.randn(3, 1, 28, 28), samples=5,
+        ...     generator_seed=0)
         >>> tuple(mean.shape), tuple(passes.shape), net.training
         ((3, 10), (5, 3, 10), False)
         >>> bool(torch.allclose(mean.sum(1), torch.ones(3)))
@@ -139,8 +142,8 @@ def mc_dropout_predict(model: nn.Module, x: torch.Tensor, samples: int = 20, *, 
         torch.manual_seed(generator_seed)
     try:
         model.eval()
-        for m in drops:
-            m.train()
+        for d in drops:
+            d.train()
         per_pass = torch.stack([torch.softmax(model(x), dim=1) for _ in range(samples)])
     finally:
         for m, mode in modes.items():

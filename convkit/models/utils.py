@@ -29,7 +29,9 @@ def _check_input_size(input_size) -> tuple[int, ...]:
     return tuple(positive_int(s, f"input_size[{i}]") for i, s in enumerate(input_size))
 
 
-def layer_table(model: nn.Module, input_size, *, depth: int = 1) -> list[tuple[str, str, tuple, int]]:
+def layer_table(
+    model: nn.Module, input_size, *, depth: int = 1
+) -> list[tuple[str, str, tuple[int, ...] | None, int]]:
     """Output shape and parameter count of each submodule, found by one forward pass.
 
     The pass runs (in eval mode, without gradients) on the device of the model's
@@ -61,7 +63,8 @@ def layer_table(model: nn.Module, input_size, *, depth: int = 1) -> list[tuple[s
     first = next(model.parameters(), None)
     device = first.device if first is not None else torch.device("cpu")
     dtype = first.dtype if first is not None and first.is_floating_point() else torch.get_default_dtype()
-    rows, handles = [], []
+    rows: list[tuple[str, str, tuple[int, ...] | None, int]] = []
+    handles = []
     for name, module in model.named_modules():
         if name and name.count(".") == depth - 1:
 
@@ -87,7 +90,8 @@ def format_layer_table(rows) -> str:
 
     Examples::
 
-        >>> print(format_layer_table([("0", "Conv2d", (1, 4, 26, 26), 40), ("1", "Flatten", (1, 2704), 0)]))
+        >>> print(format_layer_table([("0", "Conv2d", (1, 4, 26, 26), 40),
+        ...                           ("1", "Flatten", (1, 2704), 0)]))
         layer         type              output shape          params
         0             Conv2d            (4, 26, 26)               40
         1             Flatten           (2704,)                    0
@@ -125,12 +129,13 @@ def copy_weights(source: nn.Module, target: nn.Module) -> nn.Module:
     src, dst = source.state_dict(), target.state_dict()
     if len(src) != len(dst):
         raise ValueError(
-            f"source has {len(src)} tensors ({', '.join(src)}) but target has {len(dst)} ({', '.join(dst)})"
+            f"source has {len(src)} tensors ({', '.join(src)}) "
+            f"but target has {len(dst)} ({', '.join(dst)})"
         )
     new = {}
     for (sk, sv), (dk, dv) in zip(src.items(), dst.items(), strict=False):
         if sv.shape != dv.shape:
-            raise ValueError(f"source {sk} has shape {tuple(sv.shape)} but target {dk} has shape {tuple(dv.shape)}")
+            raise ValueError(f"source {sk} has shape {tuple(sv.shape)} " f"but target {dk} has shape {tuple(dv.shape)}")
         new[dk] = sv.detach().clone().to(dtype=dv.dtype) if dv.is_floating_point() else sv.detach().clone()
     target.load_state_dict(new, strict=True)
     return target

@@ -56,10 +56,10 @@ def vgg_block(num_convs: int, in_channels: int, out_channels: int) -> nn.Sequent
 def _check_arch(conv_arch) -> tuple[tuple[int, int], ...]:
     if isinstance(conv_arch, str):
         if conv_arch not in VGG_ARCHS:
-            raise ValueError(f"conv_arch must be one of {sorted(VGG_ARCHS)} or a tuple of pairs, got {conv_arch!r}")
+            raise ValueError(f"conv_arch must be one of {sorted(VGG_ARCHS)} " f"or a tuple of pairs, got {conv_arch!r}")
         return VGG_ARCHS[conv_arch]
     if not isinstance(conv_arch, (tuple, list)) or not conv_arch:
-        raise TypeError(f"conv_arch must be a non-empty tuple of (num_convs, out_channels) pairs, got {conv_arch!r}")
+        raise TypeError("conv_arch must be a non-empty tuple of " f"(num_convs, out_channels) pairs, got {conv_arch!r}")
     pairs = []
     for i, pair in enumerate(conv_arch):
         if not isinstance(pair, (tuple, list)) or len(pair) != 2:
@@ -98,8 +98,8 @@ class VGG(nn.Module):
         torch.Size([2, 10])
     """
 
-    def __init__(self, conv_arch, in_channels: int = 3, num_classes: int = 1000, input_size: int = 224,
-                 hidden: int = 4096, dropout: float = 0.5):  # fmt: skip
+    def __init__(self, conv_arch, in_channels: int = 3, num_classes: int = 1000,
+                 input_size: int = 224, hidden: int = 4096, dropout: float = 0.5):  # fmt: skip
         super().__init__()
         arch = _check_arch(conv_arch)
         in_channels = positive_int(in_channels, "in_channels")

@@ -5,7 +5,8 @@
 :mod:`~convkit.training.pretrain` (the cached pretrained LeNet-5 that chapter 12 starts from),
 :mod:`~convkit.training.ensemble` (the chapter-10 ensemble) and
 :mod:`~convkit.training.recipe` (the fast recipe of chapter 10's appendix).
-``import convkit.training`` itself loads nothing: import the module you need, e.g. ``from convkit.training import train``.
+``import convkit.training`` itself loads nothing: import the module you need, e.g.
+``from convkit.training import train``.
 """
 
 __all__ = ["train", "transfer", "pretrain", "ensemble", "recipe"]

@@ -1,4 +1,5 @@
-r"""A small ensemble of :class:`~convkit.models.small.SmallCNN` networks, and test-time augmentation (chapter 10).
+r"""A small ensemble of :class:`~convkit.models.small.SmallCNN` networks, and test-time augmentation
+(chapter 10).
 
 :func:`train_ensemble` trains several networks with one recipe (augmentation, AdamW,
 a one-cycle schedule, label smoothing) that differ only in their seed, and measures the
@@ -61,7 +62,8 @@ def train_ensemble(
     val=None,
     device=None,
 ) -> TrainedEnsemble:
-    r"""Train ``members`` networks :class:`SmallCNN(widths, hidden, p) <convkit.models.small.SmallCNN>`
+    r"""Train ``members`` networks
+    :class:`SmallCNN(widths, hidden, p) <convkit.models.small.SmallCNN>`
     with one recipe; network ``i`` uses the seed ``seed + i`` for everything random.
 
     With ``held_out`` (one index array per network), network ``i`` does not see the images
@@ -75,7 +77,8 @@ def train_ensemble(
     shuffled by a :class:`torch.Generator` seeded with :math:`s`,
     :class:`torch.optim.AdamW` ``(lr, weight_decay)``, a
     :class:`~torch.optim.lr_scheduler.OneCycleLR` schedule with peak ``lr`` stepped once per
-    epoch, and cross-entropy with ``label_smoothing``, all run by :func:`convkit.training.train.fit`.
+    epoch, and cross-entropy with ``label_smoothing``, all run by
+    :func:`convkit.training.train.fit`.
 
     Args:
         images: raw training images ``(N, H, W)`` or ``(N, C, H, W)`` (numpy).
@@ -90,7 +93,8 @@ def train_ensemble(
         weight_decay (float): AdamW's decoupled weight decay. Default: 5e-4
         label_smoothing (float): Default: 0.1
         augment (callable, optional): ``seed -> transform``, the training augmentation of one
-            network. Default: ``T.RandomAffine(10, translate=(0.1, 0.1), scale=(0.9, 1.1), rng=seed)``
+            network. Default:
+            ``T.RandomAffine(10, translate=(0.1, 0.1), scale=(0.9, 1.1), rng=seed)``
         transform (callable, optional): applied after the augmentation to training images, and
             to ``val`` images (typically :class:`convkit.transforms.Normalize`). Default: none
         held_out (sequence of index arrays, optional): ``held_out[i]`` are the indices of the
@@ -101,7 +105,8 @@ def train_ensemble(
         device: as in :func:`convkit.training.train.fit`.
 
     Returns:
-        :class:`TrainedEnsemble` ``(models, histories, cpu_seconds)``, the models in evaluation mode.
+        :class:`TrainedEnsemble` ``(models, histories, cpu_seconds)``, the models in evaluation
+        mode.
 
     Shape:
         - images: :math:`(N, C_{in}, H, W)` or :math:`(N, H, W)` (then :math:`C_{in} = 1`),
@@ -110,7 +115,8 @@ def train_ensemble(
     Examples::
 
         >>> x = np.random.default_rng(0).random((32, 28, 28)); y = np.arange(32) % 10
-        >>> ens = train_ensemble(x, y, members=2, widths=(4, 4, 4), hidden=8, epochs=1, device="cpu")
+        >>> ens = train_ensemble(x, y, members=2, widths=(4, 4, 4), hidden=8, epochs=1,
+        ...     device="cpu")
         >>> len(ens.models), len(ens.histories[1]), ens.cpu_seconds > 0
         (2, 1, True)
         >>> average_proba(ens.models, x[:3]).shape
@@ -157,13 +163,15 @@ def train_ensemble(
         aug = augment(s)
         train_tf = aug if transform is None else T.Compose([aug, transform])
         keep = subsets[i]
-        loader = DataLoader(ArrayDataset(images[keep], labels[keep], train_tf), batch_size=batch_size, shuffle=True,
+        loader = DataLoader(ArrayDataset(images[keep], labels[keep], train_tf),
+                            batch_size=batch_size, shuffle=True,
                             generator=torch.Generator().manual_seed(s))  # fmt: skip
         optimizer = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=weight_decay)
         schedule = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=lr, total_steps=epochs + 1)
-        history = fit(model, loader, val_loader, epochs=epochs, optimizer=optimizer, scheduler=schedule,
-                      loss_fn=nn.CrossEntropyLoss(label_smoothing=label_smoothing), device=device,
-                      progress=False)  # fmt: skip
+        history = fit(model, loader, val_loader, epochs=epochs, optimizer=optimizer,
+                      scheduler=schedule,
+                      loss_fn=nn.CrossEntropyLoss(label_smoothing=label_smoothing),
+                      device=device, progress=False)  # fmt: skip
         models.append(model.eval())
         histories.append(history)
     return TrainedEnsemble(models, histories, time.process_time() - start)
@@ -188,7 +196,8 @@ def average_proba(models, images, *, transform=None, views=((0, 0),), batch_size
         images: raw images ``(N, H, W)`` or ``(N, C, H, W)`` (numpy), shifted before ``transform``.
         transform (callable, optional): applied to every shifted image ``(C, H, W)``, e.g. the
             training set's :class:`convkit.transforms.Normalize`. Default: none
-        views (sequence of (int, int)): the shifts :math:`(dx, dy)` in pixels. Default: ``((0, 0),)``
+        views (sequence of (int, int)): the shifts :math:`(dx, dy)` in pixels.
+            Default: ``((0, 0),)``
         batch_size (int): images per forward pass. Default: 500
         device: where to run (``None``: the device of the first model's parameters).
 
@@ -204,7 +213,8 @@ def average_proba(models, images, *, transform=None, views=((0, 0),), batch_size
         >>> p.shape, bool(torch.allclose(p.sum(1), torch.ones(5)))
         (torch.Size([5, 3]), True)
         >>> one = average_proba(net, x)                       # one network, one view: its softmax
-        >>> bool(torch.allclose(one, torch.softmax(net(torch.tensor(x, dtype=torch.float32)[:, None]), 1)))
+        >>> bool(torch.allclose(one,
+        ...     torch.softmax(net(torch.tensor(x, dtype=torch.float32)[:, None]), 1)))
         True
     """
     if isinstance(models, nn.Module):
@@ -239,6 +249,7 @@ def average_proba(models, images, *, transform=None, views=((0, 0),), batch_size
                 probs = torch.cat([torch.softmax(m(x.to(device)).float(), dim=1).cpu() for x, _ in loader])
                 total = probs if total is None else total + probs
     finally:
-        for m, mode in zip(models, modes):
+        for m, mode in zip(models, modes, strict=True):
             m.train(mode)
+    assert total is not None  # models and views are non-empty (checked above)
     return total / (len(models) * len(views))

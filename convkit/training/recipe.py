@@ -40,7 +40,8 @@ from convkit.training.train import pick_device, seed_everything
 __all__ = ["affine_batch", "random_affine_batch", "RecipeResult", "train_recipe", "predict_proba"]
 
 SHIFT_VIEWS = ((0, 0), (1, 0), (-1, 0), (0, 1), (0, -1))
-"""The test-time views of :func:`predict_proba`: the digit and four one-pixel shifts ``(dx, dy)``."""
+"""The test-time views of :func:`predict_proba`: the digit and four one-pixel shifts
+``(dx, dy)``."""
 
 
 def affine_batch(x: torch.Tensor, angle, translate, scale) -> torch.Tensor:
@@ -77,10 +78,9 @@ def affine_batch(x: torch.Tensor, angle, translate, scale) -> torch.Tensor:
     if not isinstance(x, torch.Tensor) or x.dim() != 4 or not x.is_floating_point():
         raise TypeError("x must be a floating-point tensor of shape (N, C, H, W)")
     n, _, h, w = x.shape
-    opts = dict(dtype=x.dtype, device=x.device)
-    angle = torch.as_tensor(angle, **opts).reshape(-1)
-    translate = torch.as_tensor(translate, **opts).reshape(-1, 2)
-    scale = torch.as_tensor(scale, **opts).reshape(-1)
+    angle = torch.as_tensor(angle, dtype=x.dtype, device=x.device).reshape(-1)
+    translate = torch.as_tensor(translate, dtype=x.dtype, device=x.device).reshape(-1, 2)
+    scale = torch.as_tensor(scale, dtype=x.dtype, device=x.device).reshape(-1)
     if not (len(angle) == len(translate) == len(scale) == n):
         raise ValueError(f"angle, translate and scale must hold one entry per image ({n})")
     if not bool((scale > 0).all()):
@@ -159,8 +159,8 @@ class RecipeResult:
 
 
 def _check_positive(value, name, integral=False):
-    kinds = numbers.Integral if integral else numbers.Real
-    if isinstance(value, bool) or not isinstance(value, kinds) or not value > 0:
+    kind_ok = isinstance(value, numbers.Integral) if integral else isinstance(value, numbers.Real)
+    if isinstance(value, bool) or not kind_ok or not value > 0:
         raise ValueError(f"{name} must be a positive {'int' if integral else 'number'}, got {value!r}")
     return int(value) if integral else float(value)
 
@@ -196,7 +196,8 @@ def train_recipe(
     scale=(0.9, 1.1),
     device=None,
 ) -> RecipeResult:
-    r"""Train one :class:`~convkit.models.small.SmallCNN` with the fast recipe, for a fixed amount of work.
+    r"""Train one :class:`~convkit.models.small.SmallCNN` with the fast recipe, for a fixed amount
+    of work.
 
     One run takes exactly ``epochs * ceil(N / batch_size)`` optimizer steps:
     SGD with Nesterov momentum, the learning rate rising linearly from 0 to ``lr`` over the
@@ -235,7 +236,8 @@ def train_recipe(
     Examples::
 
         >>> x = np.random.default_rng(0).random((64, 28, 28)); y = np.arange(64) % 10
-        >>> r = train_recipe(x, y, epochs=1, widths=(4, 4, 4), hidden=8, batch_size=32, device="cpu")
+        >>> r = train_recipe(x, y, epochs=1, widths=(4, 4, 4), hidden=8, batch_size=32,
+        ...     device="cpu")
         >>> r.steps, len(r.train_loss), r.model.training
         (2, 1, False)
     """
@@ -268,7 +270,7 @@ def train_recipe(
     memory = torch.channels_last  # faster for these convolutions on CUDA and on the CPU alike
     model.to(memory_format=memory)
     decay, no_decay = [], []
-    for name, param in model.named_parameters():
+    for _name, param in model.named_parameters():
         (no_decay if param.dim() == 1 else decay).append(param)
     optimizer = torch.optim.SGD([{"params": decay, "weight_decay": weight_decay},
                                  {"params": no_decay, "weight_decay": 0.0}],
@@ -309,7 +311,7 @@ def train_recipe(
             if averaged is not None:
                 decay = min(ema, (1 + step) / (10 + step))  # short memory early on
                 with torch.no_grad():
-                    for a, m in zip(averaged.state_dict().values(), model.state_dict().values()):
+                    for a, m in zip(averaged.state_dict().values(), model.state_dict().values(), strict=True):
                         if a.is_floating_point():
                             a.mul_(decay).add_(m.detach(), alpha=1 - decay)
                         else:
@@ -378,8 +380,10 @@ def predict_proba(models, images, *, mean: float = 0.0, std: float = 1.0, views=
                     if out is None:
                         out = torch.zeros(len(x), prob.shape[1])
                     out[b:b + batch_size] += prob
+        if out is None:  # no images: nothing to average (a TypeError, as before)
+            raise TypeError("images must hold at least one image")
         total = out / (len(models) * len(views))
     finally:
-        for m, mode in zip(models, modes):
+        for m, mode in zip(models, modes, strict=True):
             m.train(mode)
     return total

@@ -221,7 +221,8 @@ def evaluate(model: nn.Module, loader, device=None, *, loss_fn=None, amp=None, c
         >>> model = nn.Linear(2, 2)
         >>> with torch.no_grad():
         ...     _ = model.weight.copy_(torch.eye(2)); _ = model.bias.zero_()
-        >>> batches = [(torch.tensor([[1.0, 0.0], [0.0, 1.0], [2.0, 1.0]]), torch.tensor([0, 1, 1]))]
+        >>> batches = [(torch.tensor([[1.0, 0.0], [0.0, 1.0], [2.0, 1.0]]),
+        ...             torch.tensor([0, 1, 1]))]
         >>> evaluate(model, batches, "cpu").accuracy  # the third sample is misclassified
         0.6666666666666666
     """
@@ -301,7 +302,8 @@ def fit(
 
         >>> _ = seed_everything(0)
         >>> x = torch.randn(64, 2); y = (x[:, 0] > 0).long()
-        >>> loader = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(x, y), batch_size=16)
+        >>> loader = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(x, y),
+        ...     batch_size=16)
         >>> h = fit(nn.Linear(2, 2), loader, loader, epochs=3, lr=0.1, progress=False)
         >>> len(h), h.train_loss[-1] < h.train_loss[0], h.device
         (3, True, 'cpu')

@@ -79,7 +79,8 @@ def freeze(model: nn.Module, up_to: int | None = None, *, prefixes=None) -> nn.M
 
 
 def unfreeze(model: nn.Module, up_to: int | None = None, *, prefixes=None) -> nn.Module:
-    """Undo :func:`freeze`: every parameter (default), the first ``up_to`` children, or ``prefixes``.
+    """Undo :func:`freeze`: every parameter (default), the first ``up_to`` children, or
+    ``prefixes``.
 
     Examples::
 
@@ -120,7 +121,8 @@ def head_name(model: nn.Module) -> str:
 
 
 def replace_head(model: nn.Module, num_classes: int) -> nn.Module:
-    r"""Replace the head (last ``nn.Linear``) by a new, trainable ``nn.Linear(in_features, num_classes)``.
+    r"""Replace the head (last ``nn.Linear``) by a new, trainable
+    ``nn.Linear(in_features, num_classes)``.
 
     Every other module keeps its weights and its ``requires_grad`` flags. The new layer has
     PyTorch's default initialisation (draw it after :func:`torch.manual_seed` to repeat it).
@@ -158,7 +160,8 @@ def replace_head(model: nn.Module, num_classes: int) -> nn.Module:
 
 
 def param_groups(model: nn.Module, lr: float, backbone_factor: float = 0.1) -> list[dict]:
-    r"""Two optimizer parameter groups: the backbone at ``lr * backbone_factor``, the head at ``lr``.
+    r"""Two optimizer parameter groups: the backbone at ``lr * backbone_factor``, the head at
+    ``lr``.
 
     Frozen parameters (``requires_grad=False``) are left out of both groups. The head is the
     last ``nn.Linear`` (:func:`head_name`); the backbone is every other trainable parameter.
@@ -237,7 +240,8 @@ def extract_features(model: nn.Module, images, *, batch_size: int = 512, device=
 
 
 def linear_probe(features, labels, *, kind: str = "logistic", C: float = 1.0, seed: int = 0):
-    """Fit a linear classifier on frozen features: standardisation, then logistic regression or a linear SVM.
+    """Fit a linear classifier on frozen features: standardisation, then logistic regression or a
+    linear SVM.
 
     Args:
         features (ndarray): :math:`(N, F)` training features (e.g. from :func:`extract_features`).
@@ -279,7 +283,8 @@ def linear_probe(features, labels, *, kind: str = "logistic", C: float = 1.0, se
 
 
 def digits8_as_mnist(images) -> np.ndarray:
-    r"""Frame scikit-learn's 8x8 digits like MNIST: bilinear upsampling to 20x20, then 4 zero pixels around.
+    r"""Frame scikit-learn's 8x8 digits like MNIST: bilinear upsampling to 20x20, then 4 zero pixels
+    around.
 
     MNIST digits were size-normalised into a 20x20 box and centred in a 28x28 image, so this
     puts an 8x8 digit where a network trained on MNIST expects strokes. Values stay in [0, 1].
@@ -384,7 +389,8 @@ def accuracy(model: nn.Module, images, labels, *, batch_size: int = 1024) -> flo
     Examples::
 
         >>> net = nn.Sequential(nn.Flatten(), nn.Linear(4, 2))
-        >>> 0.0 <= accuracy(net, np.zeros((3, 1, 2, 2), dtype=np.float32), np.array([0, 1, 0])) <= 1.0
+        >>> 0.0 <= accuracy(net, np.zeros((3, 1, 2, 2), dtype=np.float32),
+        ...                    np.array([0, 1, 0])) <= 1.0
         True
     """
     _check_module(model)

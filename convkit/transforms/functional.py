@@ -177,7 +177,8 @@ def _box(top, left, height, width, img_h, img_w):
         raise ValueError(f"height and width must be positive, got {height} and {width}")
     if top < 0 or left < 0 or top + height > img_h or left + width > img_w:
         raise ValueError(
-            f"the box top={top}, left={left}, height={height}, width={width} does not fit in a {img_h}x{img_w} image"
+            f"the box top={top}, left={left}, height={height}, "
+            f"width={width} does not fit in a {img_h}x{img_w} image"
         )
     return top, left, height, width
 
@@ -385,7 +386,8 @@ def adjust_brightness(img, factor: float):
 
 
 def adjust_contrast(img, factor: float):
-    """Blend each RGB image with the mean of its grey version: ``factor`` 0 gives flat grey, 1 the image.
+    """Blend each RGB image with the mean of its grey version: ``factor`` 0 gives flat grey, 1 the
+    image.
 
     Examples::
 
@@ -399,7 +401,8 @@ def adjust_contrast(img, factor: float):
 
 
 def adjust_saturation(img, factor: float):
-    """Blend each RGB image with its grey version: ``factor`` 0 gives grey, 1 the image, 2 twice as vivid.
+    """Blend each RGB image with its grey version: ``factor`` 0 gives grey, 1 the image, 2 twice as
+    vivid.
 
     Examples::
 
@@ -412,7 +415,8 @@ def adjust_saturation(img, factor: float):
 
 
 def adjust_hue(img, shift: float):
-    """Turn the hue of RGB images by ``shift`` of a full turn (in [-0.5, 0.5]); keep saturation and value.
+    """Turn the hue of RGB images by ``shift`` of a full turn (in [-0.5, 0.5]); keep saturation and
+    value.
 
     Examples::
 
@@ -494,7 +498,8 @@ def affine(img, angle: float = 0.0, translate=(0.0, 0.0), scale: float = 1.0, fi
     cos, sin = (0.0 if abs(v) < 1e-12 else v for v in (math.cos(theta), math.sin(theta)))
     rows, cols = np.meshgrid(np.arange(H, dtype=np.float64), np.arange(W, dtype=np.float64), indexing="ij")
     u, v = cols - cx - dx, rows - cy - dy  # x right, y down
-    # the forward map turns (u, v) counter-clockwise on screen: u' = cos u + sin v, v' = -sin u + cos v;
+    # the forward map turns (u, v) counter-clockwise on screen:
+    # u' = cos u + sin v, v' = -sin u + cos v;
     # the source is its inverse, divided by the scale
     src_x = cx + (cos * u - sin * v) / scale
     src_y = cy + (sin * u + cos * v) / scale
@@ -624,7 +629,8 @@ def cutmix_box(height: int, width: int, lam: float, rng=None):
     r"""Draw the CutMix box for a mixing weight ``lam``: ``(top, left, h, w)`` after clipping.
 
     As in the reference implementation of Yun et al. (2019): with
-    :math:`c_H = \lfloor H \sqrt{1-\lambda} \rfloor` and :math:`c_W = \lfloor W \sqrt{1-\lambda} \rfloor`,
+    :math:`c_H = \lfloor H \sqrt{1-\lambda} \rfloor` and
+    :math:`c_W = \lfloor W \sqrt{1-\lambda} \rfloor`,
     the centre :math:`(c_y, c_x)` is uniform over all pixels and the box spans rows
     :math:`c_y - \lfloor c_H/2 \rfloor` to :math:`c_y + \lfloor c_H/2 \rfloor` (end excluded), so
     before clipping its sides are :math:`2\lfloor c_H/2 \rfloor` by :math:`2\lfloor c_W/2 \rfloor`
@@ -713,7 +719,7 @@ def mix_targets(y_a, y_b, lam: float, num_classes: int) -> np.ndarray:
     ya = np.asarray(y_a.detach().cpu() if _is_tensor(y_a) else y_a)
     yb = np.asarray(y_b.detach().cpu() if _is_tensor(y_b) else y_b)
     if ya.ndim != 1 or ya.shape != yb.shape or ya.dtype.kind not in "iu" or yb.dtype.kind not in "iu":
-        raise TypeError(f"y_a and y_b must be 1-D integer arrays of the same length, got {ya.shape} and {yb.shape}")
+        raise TypeError("y_a and y_b must be 1-D integer arrays of " f"the same length, got {ya.shape} and {yb.shape}")
     lam = _probability(lam, "lam")
     num_classes = check_int(num_classes, "num_classes")
     if num_classes < 1 or (ya.size and (min(ya.min(), yb.min()) < 0 or max(ya.max(), yb.max()) >= num_classes)):

@@ -213,7 +213,8 @@ class ZCAWhitening:
 
     Examples::
 
-        >>> x = np.random.default_rng(0).normal(size=(500, 1, 2, 2)) @ np.array([[2.0, 0.0], [1.0, 1.0]])
+        >>> x = (np.random.default_rng(0).normal(size=(500, 1, 2, 2))
+        ...      @ np.array([[2.0, 0.0], [1.0, 1.0]]))
         >>> zca = ZCAWhitening(eps=0.0).fit(x)
         >>> z = zca(x).reshape(500, 4)
         >>> bool(np.allclose(np.cov(z, rowvar=False, bias=True), np.eye(4)))
@@ -408,7 +409,8 @@ class ColorJitter:
 
     @staticmethod
     def get_params(brightness, contrast, saturation, hue, rng):
-        """``(order, b, c, s, h)``: a permutation of the four steps and the drawn factors (None: off)."""
+        """``(order, b, c, s, h)``: a permutation of the four steps and the drawn factors (None:
+        off)."""
         order = rng.permutation(4)
         factors = [None if r is None else float(rng.uniform(r[0], r[1])) for r in (brightness, contrast, saturation, hue)]
         return (order, *factors)
@@ -450,7 +452,8 @@ class RandomAffine:
         >>> t = RandomAffine(10, translate=(0.1, 0.1), rng=0)
         >>> t(np.zeros((1, 28, 28))).shape
         (1, 28, 28)
-        >>> angle, (dx, dy), s = t.get_params((-10.0, 10.0), (0.1, 0.1), None, (28, 28), np.random.default_rng(0))
+        >>> angle, (dx, dy), s = t.get_params((-10.0, 10.0), (0.1, 0.1), None, (28, 28),
+        ...     np.random.default_rng(0))
         >>> bool(-10 <= angle <= 10 and abs(dx) <= 2.8 and abs(dy) <= 2.8 and s == 1)
         True
     """
