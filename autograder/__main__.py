@@ -15,26 +15,52 @@ def main(argv=None) -> int:
     g = sub.add_parser("grade", help="grade every submission of an assignment")
     g.add_argument("assignment")
     g.add_argument("--course", default=".", help="nbgrader course folder (default: current folder)")
-    g.add_argument("--allow-unsandboxed", action="store_true",
-                   help="grade even if the bubblewrap sandbox cannot start "
-                        "(student code then runs with your rights)")
-    g.add_argument("--student-timeout", type=int, default=1800, help="wall-clock seconds per student")
-    g.add_argument("--cpu-seconds", type=int, default=1800,
-                   help="CPU-time limit of a grading kernel, whole notebook (default 1800); "
-                        "past it the kernel is stopped and the student shows as crashed, naming the limit")
-    g.add_argument("--memory-gb", type=float, default=8.0,
-                   help="address-space limit of a grading kernel in GiB (default 8); "
-                        "beyond it allocations raise MemoryError (that cell scores 0, the reason names the limit)")
-    g.add_argument("--file-mb", type=float, default=200.0,
-                   help="largest file a grading kernel may write, in MiB (default 200)")
-    g.add_argument("--max-procs", type=int, default=None,
-                   help="processes and threads a grading kernel may add (default 256 + 4 per CPU core); "
-                        "stops fork bombs")
-    g.add_argument("--kernel-user", default=None,
-                   help="when grading as root: the unprivileged user the kernel runs as, "
-                        "a name, uid or uid:gid (default nobody); refused when not grading "
-                        "as root (the kernel then keeps your uid)")
-    g.add_argument("--csv", default=None, help="where to write the grades (default grades-<assignment>.csv)")
+    g.add_argument(
+        "--allow-unsandboxed",
+        action="store_true",
+        help="grade even if the bubblewrap sandbox cannot start "
+        "(student code then runs with your rights)",
+    )
+    g.add_argument(
+        "--student-timeout", type=int, default=1800, help="wall-clock seconds per student"
+    )
+    g.add_argument(
+        "--cpu-seconds",
+        type=int,
+        default=1800,
+        help="CPU-time limit of a grading kernel, whole notebook (default 1800); "
+        "past it the kernel is stopped and the student shows as crashed, naming the limit",
+    )
+    g.add_argument(
+        "--memory-gb",
+        type=float,
+        default=8.0,
+        help="address-space limit of a grading kernel in GiB (default 8); "
+        "beyond it allocations raise MemoryError (that cell scores 0, the reason names the limit)",
+    )
+    g.add_argument(
+        "--file-mb",
+        type=float,
+        default=200.0,
+        help="largest file a grading kernel may write, in MiB (default 200)",
+    )
+    g.add_argument(
+        "--max-procs",
+        type=int,
+        default=None,
+        help="processes and threads a grading kernel may add (default 256 + 4 per CPU core); "
+        "stops fork bombs",
+    )
+    g.add_argument(
+        "--kernel-user",
+        default=None,
+        help="when grading as root: the unprivileged user the kernel runs as, "
+        "a name, uid or uid:gid (default nobody); refused when not grading "
+        "as root (the kernel then keeps your uid)",
+    )
+    g.add_argument(
+        "--csv", default=None, help="where to write the grades (default grades-<assignment>.csv)"
+    )
     g.add_argument("--no-feedback", action="store_true")
     s = sub.add_parser("scan", help="scan notebooks for forbidden constructs")
     s.add_argument("notebooks", nargs="+")
@@ -46,9 +72,12 @@ def main(argv=None) -> int:
         from autograder.errors import GradingError, SandboxRefused
         from autograder.sandbox import kernel_identity
 
-        for flag, value in (("--cpu-seconds", a.cpu_seconds), ("--memory-gb", a.memory_gb),
-                            ("--file-mb", a.file_mb),
-                            ("--max-procs", 1 if a.max_procs is None else a.max_procs)):
+        for flag, value in (
+            ("--cpu-seconds", a.cpu_seconds),
+            ("--memory-gb", a.memory_gb),
+            ("--file-mb", a.file_mb),
+            ("--max-procs", 1 if a.max_procs is None else a.max_procs),
+        ):
             if value <= 0:
                 p.error(f"{flag} must be positive (got {value})")
         try:
@@ -56,11 +85,19 @@ def main(argv=None) -> int:
         except ValueError as err:
             p.error(f"--kernel-user: {err}")
         try:
-            grade(a.assignment, Path(a.course), allow_unsandboxed=a.allow_unsandboxed,
-                  per_student_timeout=a.student_timeout, cpu_seconds=a.cpu_seconds,
-                  memory_bytes=int(a.memory_gb * (1 << 30)), file_bytes=int(a.file_mb * (1 << 20)),
-                  max_procs=a.max_procs, kernel_user=a.kernel_user, csv_path=a.csv,
-                  feedback=not a.no_feedback)
+            grade(
+                a.assignment,
+                Path(a.course),
+                allow_unsandboxed=a.allow_unsandboxed,
+                per_student_timeout=a.student_timeout,
+                cpu_seconds=a.cpu_seconds,
+                memory_bytes=int(a.memory_gb * (1 << 30)),
+                file_bytes=int(a.file_mb * (1 << 20)),
+                max_procs=a.max_procs,
+                kernel_user=a.kernel_user,
+                csv_path=a.csv,
+                feedback=not a.no_feedback,
+            )
         except SandboxRefused as err:  # grade() printed the banner that says why
             return err.exit_code
         except GradingError as err:

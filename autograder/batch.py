@@ -56,10 +56,14 @@ class Result:
         def fmt(v):
             return "" if v is None else f"{v:g}"
 
-        return {"student_id": self.student, "status": self.status, "flagged": "yes" if self.flagged else "no",
-                "score": fmt(self.score) if self.status in ("graded", "timeout") else "",
-                "max_score": fmt(self.max_score),
-                "reasons": "; ".join(self.reasons + [str(f) for f in self.flags])}
+        return {
+            "student_id": self.student,
+            "status": self.status,
+            "flagged": "yes" if self.flagged else "no",
+            "score": fmt(self.score) if self.status in ("graded", "timeout") else "",
+            "max_score": fmt(self.max_score),
+            "reasons": "; ".join(self.reasons + [str(f) for f in self.flags]),
+        }
 
 
 def _meta(cell):
@@ -76,10 +80,15 @@ def course_dirs(course: Path) -> dict:
     if (Path(course) / "nbgrader_config.py").exists():
         config = PyFileConfigLoader("nbgrader_config.py", path=str(course)).load_config()
     cd = config.CourseDirectory
-    names = {key: cd.get(trait, default) for key, trait, default in (
-        ("source", "source_directory", "source"), ("release", "release_directory", "release"),
-        ("submitted", "submitted_directory", "submitted"),
-        ("autograded", "autograded_directory", "autograded"))}
+    names = {
+        key: cd.get(trait, default)
+        for key, trait, default in (
+            ("source", "source_directory", "source"),
+            ("release", "release_directory", "release"),
+            ("submitted", "submitted_directory", "submitted"),
+            ("autograded", "autograded_directory", "autograded"),
+        )
+    }
     return {key: Path(course) / str(name) for key, name in names.items()}
 
 
@@ -105,14 +114,20 @@ def guard_config(policy: GradingPolicy, trusted: list[str]) -> GuardConfig:
     hashes of the instructor's cells and a fresh secret token."""
     import secrets
 
-    return GuardConfig(trusted=tuple(trusted), token=secrets.token_hex(16),
-                       forbidden=policy.forbidden_calls, allow=policy.allow)
+    return GuardConfig(
+        trusted=tuple(trusted),
+        token=secrets.token_hex(16),
+        forbidden=policy.forbidden_calls,
+        allow=policy.allow,
+    )
 
 
 def _env(extra: dict) -> dict:
     env = dict(os.environ)
     env["PATH"] = str(Path(sys.executable).parent) + os.pathsep + env.get("PATH", "")
-    env["PYTHONPATH"] = str(REPO) + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+    env["PYTHONPATH"] = str(REPO) + (
+        os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else ""
+    )
     env.setdefault("PYTHONHASHSEED", "0")
     env.update(extra)
     return env
@@ -131,8 +146,11 @@ def inspect_autograded(folder: Path) -> tuple[bool, list[str]]:
         nb = nbformat.read(str(path), as_version=4)
         guard = nb.metadata.get("autograder", {})
         if guard.get("guard") != "on":
-            reasons.setdefault(f"guard {guard.get('guard', 'missing')} in {path.name}: the kernel-side checks "
-                               "did not report for the whole notebook", [])
+            reasons.setdefault(
+                f"guard {guard.get('guard', 'missing')} in {path.name}: the kernel-side checks "
+                "did not report for the whole notebook",
+                [],
+            )
         for v in guard.get("violations", []):
             where = v.get("grade_id") or f"cell {int(v.get('cell_index', -1)) + 1}"
             kind = str(v.get("kind", "violation")).replace("-", " ")
@@ -141,12 +159,20 @@ def inspect_autograded(folder: Path) -> tuple[bool, list[str]]:
             for out in cell.get("outputs", []):
                 if out.get("output_type") != "error":
                     continue
-                if out.get("ename") == "CellTimeoutError" or "timed out" in out.get("evalue", "").lower():
+                if (
+                    out.get("ename") == "CellTimeoutError"
+                    or "timed out" in out.get("evalue", "").lower()
+                ):
                     timed_out = True
                 if out.get("ename") == "ForbiddenCallError" and guard.get("guard") != "on":
                     where = _meta(cell).get("grade_id") or f"cell {i}"
-                    reasons.setdefault(f"forbidden call: {out.get('evalue', '')[:300]}", []).append(where)
-    flags = [f"{text} (in {', '.join(dict.fromkeys(cells))})" if cells else text for text, cells in reasons.items()]
+                    reasons.setdefault(f"forbidden call: {out.get('evalue', '')[:300]}", []).append(
+                        where
+                    )
+    flags = [
+        f"{text} (in {', '.join(dict.fromkeys(cells))})" if cells else text
+        for text, cells in reasons.items()
+    ]
     return timed_out, flags
 
 
@@ -161,9 +187,17 @@ def gradebook_scores(course: Path, assignment: str, student: str):
         return float(sub.score), float(sub.max_score)
 
 
-def grade_student(course: Path, assignment: str, student: str, env: dict, dirs: dict,
-                  per_student_timeout: int, log_dir: Path, box: SandboxConfig,
-                  policy: GradingPolicy) -> Result:
+def grade_student(
+    course: Path,
+    assignment: str,
+    student: str,
+    env: dict,
+    dirs: dict,
+    per_student_timeout: int,
+    log_dir: Path,
+    box: SandboxConfig,
+    policy: GradingPolicy,
+) -> Result:
     """Grade one student's submission (steps 1-4 of the module docstring)."""
     import nbformat
 
@@ -183,7 +217,9 @@ def grade_student(course: Path, assignment: str, student: str, env: dict, dirs: 
         except Exception as err:  # NotJSONError, ValidationError, UnicodeDecodeError...
             res.status = "invalid"
             first = str(err).strip().splitlines()[0][:200] if str(err).strip() else ""
-            res.reasons.append(f"{path.name} is not a valid notebook: {type(err).__name__}: {first}")
+            res.reasons.append(
+                f"{path.name} is not a valid notebook: {type(err).__name__}: {first}"
+            )
             continue
         try:
             res.flags += scan_notebook(path, dirs["release"] / assignment / path.name, policy)
@@ -193,9 +229,20 @@ def grade_student(course: Path, assignment: str, student: str, env: dict, dirs: 
     if res.status == "invalid":
         shutil.rmtree(graded_dir, ignore_errors=True)
         return res
-    cmd = [sys.executable, "-m", "nbgrader", "autograde", assignment, "--student", student, "--force"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "nbgrader",
+        "autograde",
+        assignment,
+        "--student",
+        student,
+        "--force",
+    ]
     try:
-        proc = subprocess.run(cmd, cwd=course, env=env, capture_output=True, text=True, timeout=per_student_timeout)
+        proc = subprocess.run(
+            cmd, cwd=course, env=env, capture_output=True, text=True, timeout=per_student_timeout
+        )
         rc, log = proc.returncode, proc.stdout + proc.stderr
     except subprocess.TimeoutExpired as err:
         rc, log = None, f"{err}\n{_text(err.stdout)}{_text(err.stderr)}"
@@ -209,7 +256,11 @@ def grade_student(course: Path, assignment: str, student: str, env: dict, dirs: 
         return res
     if rc != 0 or not graded_dir.is_dir() or not list(graded_dir.glob("*.ipynb")):
         res.status = "crashed"
-        why = "kernel died" if ("DeadKernel" in log or "Kernel died" in log or "kernel died" in log) else "nbgrader failed"
+        why = (
+            "kernel died"
+            if ("DeadKernel" in log or "Kernel died" in log or "kernel died" in log)
+            else "nbgrader failed"
+        )
         res.reasons += [f"{why} (exit {rc}); see {log_dir.name}/{student}.log"] + kernel_reasons
         return res
     timed_out, forbidden = inspect_autograded(graded_dir)
@@ -246,10 +297,21 @@ def write_extra_config(folder: Path, kernel_ipc: Path) -> Path:
     return path
 
 
-def grade(assignment: str, course: Path = Path("."), *, allow_unsandboxed: bool = False,
-          per_student_timeout: int = 1800, cpu_seconds: int = 1800, memory_bytes: int = 8 << 30,
-          file_bytes: int = 200 << 20, max_procs: int | None = None, kernel_user: str | None = None,
-          csv_path: Path | None = None, feedback: bool = True, out=sys.stdout) -> list[Result]:
+def grade(
+    assignment: str,
+    course: Path = Path("."),
+    *,
+    allow_unsandboxed: bool = False,
+    per_student_timeout: int = 1800,
+    cpu_seconds: int = 1800,
+    memory_bytes: int = 8 << 30,
+    file_bytes: int = 200 << 20,
+    max_procs: int | None = None,
+    kernel_user: str | None = None,
+    csv_path: Path | None = None,
+    feedback: bool = True,
+    out=sys.stdout,
+) -> list[Result]:
     """Grade every submission of ``assignment`` in the nbgrader course folder ``course``.
 
     Students are graded one at a time, in sorted order, each in its own ``nbgrader autograde``
@@ -297,25 +359,39 @@ def grade(assignment: str, course: Path = Path("."), *, allow_unsandboxed: bool 
     if problem:
         banner = "!" * 78
         if not allow_unsandboxed:
-            say(f"{banner}\nREFUSING TO GRADE: the grading sandbox cannot start.\n  {problem}\n"
+            say(
+                f"{banner}\nREFUSING TO GRADE: the grading sandbox cannot start.\n  {problem}\n"
                 "Student code would run with your file rights and could read solutions/ "
                 "and the gradebook.\n"
                 "Install bubblewrap, or rerun with --allow-unsandboxed if you accept that risk."
-                f"\n{banner}")
+                f"\n{banner}"
+            )
             raise SandboxRefused("the grading sandbox cannot start: " + problem)
-        say(f"{banner}\nWARNING: GRADING WITHOUT A SANDBOX ({problem}).\n"
+        say(
+            f"{banner}\nWARNING: GRADING WITHOUT A SANDBOX ({problem}).\n"
             "Student code can read solutions/ and the gradebook and write anywhere you can."
-            f"\n{banner}")
-    students = sorted(p.parent.name for p in dirs["submitted"].glob(f"*/{assignment}") if p.is_dir())
-    say(f"grading {assignment}: {len(students)} submission(s) in {dirs['submitted']} "
-        f"({'sandboxed' if sandboxed else 'UNSANDBOXED'})")
+            f"\n{banner}"
+        )
+    students = sorted(
+        p.parent.name for p in dirs["submitted"].glob(f"*/{assignment}") if p.is_dir()
+    )
+    say(
+        f"grading {assignment}: {len(students)} submission(s) in {dirs['submitted']} "
+        f"({'sandboxed' if sandboxed else 'UNSANDBOXED'})"
+    )
 
     # The gradebook learns the assignment (and its hidden tests) from the source.
-    proc = subprocess.run([sys.executable, "-m", "nbgrader", "generate_assignment", assignment, "--force"],
-                          cwd=course, env=_env({}), capture_output=True, text=True)
+    proc = subprocess.run(
+        [sys.executable, "-m", "nbgrader", "generate_assignment", assignment, "--force"],
+        cwd=course,
+        env=_env({}),
+        capture_output=True,
+        text=True,
+    )
     if proc.returncode != 0:
         raise GradingError(
-            f"nbgrader generate_assignment failed:\n{proc.stdout[-2000:]}{proc.stderr[-4000:]}")
+            f"nbgrader generate_assignment failed:\n{proc.stdout[-2000:]}{proc.stderr[-4000:]}"
+        )
 
     work = course / ".autograder"
     log_dir = work / "logs" / assignment
@@ -327,18 +403,35 @@ def grade(assignment: str, course: Path = Path("."), *, allow_unsandboxed: bool 
         trusted = trusted_hashes(dirs["source"] / assignment, dirs["release"] / assignment)
         guard = guard_config(policy, trusted)
         hide = [str(course), str(REPO / "solutions"), str(REPO / ".git"), str(REPO / "tests")]
-        readonly = [sys.prefix] + [str(REPO / pkg) for pkg in ("convkit", "convgrade", "autograder")]
+        readonly = [sys.prefix] + [
+            str(REPO / pkg) for pkg in ("convkit", "convgrade", "autograder")
+        ]
         # unsandboxed kernels start without the launcher: no limits (sandboxed=False says so)
-        box = sandbox.box_config(ipc, hide=hide, readonly=readonly, cpu_seconds=cpu_seconds,
-                                 memory_bytes=memory_bytes, file_bytes=file_bytes, max_procs=max_procs,
-                                 kernel_user=kernel_user, sandboxed=sandboxed)
-        env = _env({CONFIG_ENV: str(extra), "JUPYTER_PATH": str(ipc / "share"),
-                    "JUPYTER_RUNTIME_DIR": str(ipc), GUARD_ENV: guard.to_json(),
-                    SANDBOX_ENV: box.to_json()})
+        box = sandbox.box_config(
+            ipc,
+            hide=hide,
+            readonly=readonly,
+            cpu_seconds=cpu_seconds,
+            memory_bytes=memory_bytes,
+            file_bytes=file_bytes,
+            max_procs=max_procs,
+            kernel_user=kernel_user,
+            sandboxed=sandboxed,
+        )
+        env = _env(
+            {
+                CONFIG_ENV: str(extra),
+                "JUPYTER_PATH": str(ipc / "share"),
+                "JUPYTER_RUNTIME_DIR": str(ipc),
+                GUARD_ENV: guard.to_json(),
+                SANDBOX_ENV: box.to_json(),
+            }
+        )
         results = []
         for n, student in enumerate(students, 1):
-            r = grade_student(course, assignment, student, env, dirs, per_student_timeout, log_dir,
-                              box, policy)
+            r = grade_student(
+                course, assignment, student, env, dirs, per_student_timeout, log_dir, box, policy
+            )
             results.append(r)
             scored = r.score is not None and r.status in ("graded", "timeout")
             score = f"{r.score:g}/{r.max_score:g}" if scored else "-"

@@ -76,8 +76,14 @@ def user_name(uid: int) -> str:
         return str(uid)
 
 
-def bwrap_args(cfg: SandboxConfig, cwd: str, connection_file: str | None = None, *,
-               supports_size: bool = False, python: Sequence[str] | None = None) -> list[str]:
+def bwrap_args(
+    cfg: SandboxConfig,
+    cwd: str,
+    connection_file: str | None = None,
+    *,
+    supports_size: bool = False,
+    python: Sequence[str] | None = None,
+) -> list[str]:
     """The bwrap command line (without the program to run) for one kernel started in ``cwd``.
 
     Args:
@@ -95,8 +101,18 @@ def bwrap_args(cfg: SandboxConfig, cwd: str, connection_file: str | None = None,
     bwrap = cfg.bwrap or "bwrap"
     uid = cfg.uid
     if uid is not None:  # grader is root: no user namespace, setpriv drops the kernel to uid
-        args = [bwrap, "--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts",
-                "--unshare-cgroup-try", "--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID"]
+        args = [
+            bwrap,
+            "--unshare-ipc",
+            "--unshare-pid",
+            "--unshare-net",
+            "--unshare-uts",
+            "--unshare-cgroup-try",
+            "--cap-add",
+            "CAP_SETUID",
+            "--cap-add",
+            "CAP_SETGID",
+        ]
     else:
         args = [bwrap, "--unshare-all"]
     args += ["--die-with-parent", "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc"]
@@ -105,8 +121,10 @@ def bwrap_args(cfg: SandboxConfig, cwd: str, connection_file: str | None = None,
     if supports_size:
         args += ["--size", str(cfg.tmp_bytes)]
     args += ["--tmpfs", "/tmp"]
-    readonly = [os.path.realpath(p) for p in
-                list(cfg.readonly) + list(python_dirs() if python is None else python)]
+    readonly = [
+        os.path.realpath(p)
+        for p in list(cfg.readonly) + list(python_dirs() if python is None else python)
+    ]
     writable = list(cfg.writable) + [cwd]
     extra = [connection_file] if connection_file else []
     tmpfs = ["/tmp"]
@@ -131,8 +149,18 @@ def bwrap_args(cfg: SandboxConfig, cwd: str, connection_file: str | None = None,
     for path in writable:
         if os.path.exists(path):
             args += ["--bind", path, path]
-    args += ["--chdir", cwd, "--unsetenv", "JPY_PARENT_PID", "--setenv", "HOME", cwd,
-             "--setenv", "TMPDIR", "/tmp"]
+    args += [
+        "--chdir",
+        cwd,
+        "--unsetenv",
+        "JPY_PARENT_PID",
+        "--setenv",
+        "HOME",
+        cwd,
+        "--setenv",
+        "TMPDIR",
+        "/tmp",
+    ]
     if uid is not None:
         args += ["--setenv", "USER", user_name(uid), "--setenv", "LOGNAME", user_name(uid)]
     return args
@@ -149,6 +177,17 @@ def drop_args(cfg: SandboxConfig, setpriv: str | None) -> list[str]:
         return []
     if not setpriv:
         raise SandboxUnavailable(
-            "setpriv (util-linux) is not installed: it runs the kernel as an unprivileged user")
-    return [setpriv, "--reuid", str(cfg.uid), "--regid", str(cfg.gid), "--clear-groups",
-            "--inh-caps=-all", "--bounding-set=-all", "--no-new-privs", "--"]
+            "setpriv (util-linux) is not installed: it runs the kernel as an unprivileged user"
+        )
+    return [
+        setpriv,
+        "--reuid",
+        str(cfg.uid),
+        "--regid",
+        str(cfg.gid),
+        "--clear-groups",
+        "--inh-caps=-all",
+        "--bounding-set=-all",
+        "--no-new-privs",
+        "--",
+    ]

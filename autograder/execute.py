@@ -44,11 +44,16 @@ __all__ = ["GuardedExecute", "autograde_preprocessors", "GUARD_ENV"]
 class GuardedExecute(Execute):
     """Execute, then collect the guard's violations cell by cell (see the module docstring)."""
 
-    report_timeout = Integer(30, help="seconds to wait for the guard's report after a cell").tag(config=True)
-    install_guard = Bool(True, help=(
-        "install the guard after the kernel starts when the kernel did not "
-        "(autograder.kernel installs it at start-up; a plain python3 kernel gets it from here)"
-    )).tag(config=True)
+    report_timeout = Integer(30, help="seconds to wait for the guard's report after a cell").tag(
+        config=True
+    )
+    install_guard = Bool(
+        True,
+        help=(
+            "install the guard after the kernel starts when the kernel did not "
+            "(autograder.kernel installs it at start-up; a plain python3 kernel gets it from here)"
+        ),
+    ).tag(config=True)
 
     def preprocess(self, nb, resources=None, km=None):
         raw = os.environ.get(GUARD_ENV)
@@ -69,9 +74,13 @@ class GuardedExecute(Execute):
             report = await self._async_fetch_report()
             if report is None:
                 assert self._config is not None
-                code = ("__import__('autograder.guard', fromlist=['install'])"
-                        f".install({self._config.to_json()!r})")
-                msg_id = self.kc.execute(code, silent=True, store_history=False, stop_on_error=False)
+                code = (
+                    "__import__('autograder.guard', fromlist=['install'])"
+                    f".install({self._config.to_json()!r})"
+                )
+                msg_id = self.kc.execute(
+                    code, silent=True, store_history=False, stop_on_error=False
+                )
                 reply = await self.async_wait_for_reply(msg_id)
                 if not reply or reply["content"].get("status") != "ok":
                     why = reply["content"].get("evalue") if reply else "no reply"
@@ -93,20 +102,39 @@ class GuardedExecute(Execute):
             timed_out = any(o.get("ename") == "CellTimeoutError" for o in cell.get("outputs", []))
             if not timed_out and self._guard_state == "on":
                 self._guard_state = "lost"
-                self._add(cell, index, "guard-lost",
-                          "the grader could not get a signed report from the guard after this cell "
-                          "(the kernel stopped answering, or code in the notebook answered in its place)")
+                self._add(
+                    cell,
+                    index,
+                    "guard-lost",
+                    "the grader could not get a signed report from the guard after this cell "
+                    "(the kernel stopped answering, or code in the notebook answered in its place)",
+                )
             return
         for violation in report["violations"]:
             target, where = self._cells_by_hash.get(str(violation.get("cell")), (cell, index))
-            self._add(target, where, str(violation.get("kind", "violation")), str(violation.get("message", "")))
+            self._add(
+                target,
+                where,
+                str(violation.get("kind", "violation")),
+                str(violation.get("message", "")),
+            )
 
     def _add(self, cell, index, kind: str, message: str) -> None:
         grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
-        self._violations.append({"cell_index": index, "grade_id": grade_id, "kind": kind, "message": message})
-        cell.outputs.append(new_output("error", ename="GuardViolation", evalue=message,
-                                       traceback=[f"GuardViolation: {message}"]))
-        self.log.warning("guard: %s in cell %s (%s): %s", kind, index, grade_id or "no grade id", message)
+        self._violations.append(
+            {"cell_index": index, "grade_id": grade_id, "kind": kind, "message": message}
+        )
+        cell.outputs.append(
+            new_output(
+                "error",
+                ename="GuardViolation",
+                evalue=message,
+                traceback=[f"GuardViolation: {message}"],
+            )
+        )
+        self.log.warning(
+            "guard: %s in cell %s (%s): %s", kind, index, grade_id or "no grade id", message
+        )
 
     async def _async_fetch_report(self) -> dict | None:
         """The guard's report, or None when there is none or its signature does not check out."""
@@ -116,15 +144,22 @@ class GuardedExecute(Execute):
         nonce = secrets.token_hex(16)
         expr = f"__import__('autograder.guard', fromlist=['report']).report({nonce!r})"
         try:
-            msg_id = self.kc.execute("", silent=True, store_history=False, user_expressions={"r": expr},
-                                     stop_on_error=False)
+            msg_id = self.kc.execute(
+                "",
+                silent=True,
+                store_history=False,
+                user_expressions={"r": expr},
+                stop_on_error=False,
+            )
             saved = self.timeout  # type: ignore[has-type]  # a traitlets trait of nbclient
             self.timeout = self.report_timeout
             try:
                 reply = await self.async_wait_for_reply(msg_id)
             finally:
                 self.timeout = saved
-        except Exception as err:  # a dead kernel is nbgrader's to report; here it only means no report
+        except (
+            Exception
+        ) as err:  # a dead kernel is nbgrader's to report; here it only means no report
             self.log.warning("guard report failed: %s", err)
             return None
         if not reply or reply["content"].get("status") != "ok":
@@ -136,11 +171,16 @@ class GuardedExecute(Execute):
             result = ast.literal_eval(value["data"]["text/plain"])
         except (KeyError, ValueError, SyntaxError):
             return None
-        if not isinstance(result, dict) or result.get("nonce") != nonce or not isinstance(result.get("mac"), str):
+        if (
+            not isinstance(result, dict)
+            or result.get("nonce") != nonce
+            or not isinstance(result.get("mac"), str)
+        ):
             return None
         violations = result.get("violations")
         if not isinstance(violations, list) or not hmac.compare_digest(
-                result["mac"], sign(token, nonce, violations)):
+            result["mac"], sign(token, nonce, violations)
+        ):
             return None
         return result
 

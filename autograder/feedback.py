@@ -16,7 +16,9 @@ import html
 import re
 from pathlib import Path
 
-_HIDDEN = re.compile(r"^[ \t]*### BEGIN HIDDEN TESTS.*?^[ \t]*### END HIDDEN TESTS[ \t]*$", re.S | re.M)
+_HIDDEN = re.compile(
+    r"^[ \t]*### BEGIN HIDDEN TESTS.*?^[ \t]*### END HIDDEN TESTS[ \t]*$", re.S | re.M
+)
 
 
 def strip_hidden(source: str) -> str:
@@ -38,14 +40,21 @@ def sanitize(nb, cell_scores: dict):
         outs = []
         for out in cell.outputs:
             if out.output_type == "error":
-                outs.append(nbformat.v4.new_output("stream", name="stderr",
-                                                   text=f"{out.ename}: {strip_hidden(out.evalue)}\n"))
+                outs.append(
+                    nbformat.v4.new_output(
+                        "stream", name="stderr", text=f"{out.ename}: {strip_hidden(out.evalue)}\n"
+                    )
+                )
             else:
                 outs.append(out)
         gid = _meta(cell).get("grade_id")
         if _meta(cell).get("grade") and gid in cell_scores:
             got, most = cell_scores[gid]
-            outs.append(nbformat.v4.new_output("stream", name="stdout", text=f"[grader] {gid}: {got:g} / {most:g} points\n"))
+            outs.append(
+                nbformat.v4.new_output(
+                    "stream", name="stdout", text=f"[grader] {gid}: {got:g} / {most:g} points\n"
+                )
+            )
         cell.outputs = outs
     return nb
 
@@ -65,9 +74,13 @@ def write_feedback(course: Path, assignment: str, student: str, dirs: dict) -> l
             scores = {g.name: (float(g.score), float(g.max_score)) for g in sub.grades}
             total, most = float(sub.score), float(sub.max_score)
             nb = sanitize(nbformat.read(str(path), as_version=4), scores)
-            nb.cells.insert(0, nbformat.v4.new_markdown_cell(
-                f"# Feedback: {html.escape(assignment)} / {html.escape(path.stem)}\n\n"
-                f"Student: `{student}`. **Score: {total:g} / {most:g}**"))
+            nb.cells.insert(
+                0,
+                nbformat.v4.new_markdown_cell(
+                    f"# Feedback: {html.escape(assignment)} / {html.escape(path.stem)}\n\n"
+                    f"Student: `{student}`. **Score: {total:g} / {most:g}**"
+                ),
+            )
             body, _ = HTMLExporter(template_name="classic").from_notebook_node(nb)
             out = outdir / f"{path.stem}.html"
             out.write_text(body)

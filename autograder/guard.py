@@ -67,16 +67,65 @@ _GUARD: Guard | None = None
 _MISSING = object()
 
 #: IPython shell attributes whose replacement changes how cells run.
-_SHELL_METHODS = ("transform_cell", "transform_ast", "run_cell", "run_cell_async", "_run_cell", "run_code",
-                  "run_ast_nodes", "should_run_async", "showtraceback", "user_expressions", "ex", "ev")
+_SHELL_METHODS = (
+    "transform_cell",
+    "transform_ast",
+    "run_cell",
+    "run_cell_async",
+    "_run_cell",
+    "run_code",
+    "run_ast_nodes",
+    "should_run_async",
+    "showtraceback",
+    "user_expressions",
+    "ex",
+    "ev",
+)
 
 #: builtins whose replacement would fool a test (IPython itself adds and removes others).
-_PROTECTED_BUILTINS = frozenset({
-    "isinstance", "issubclass", "type", "float", "int", "bool", "tuple", "list", "dict", "set", "len", "abs",
-    "all", "any", "min", "max", "sum", "round", "range", "zip", "enumerate", "sorted", "print", "repr", "str",
-    "getattr", "hasattr", "setattr", "callable", "iter", "next", "object", "__import__", "AssertionError",
-    "Exception", "BaseException", "TypeError", "ValueError", "NotImplementedError",
-})
+_PROTECTED_BUILTINS = frozenset(
+    {
+        "isinstance",
+        "issubclass",
+        "type",
+        "float",
+        "int",
+        "bool",
+        "tuple",
+        "list",
+        "dict",
+        "set",
+        "len",
+        "abs",
+        "all",
+        "any",
+        "min",
+        "max",
+        "sum",
+        "round",
+        "range",
+        "zip",
+        "enumerate",
+        "sorted",
+        "print",
+        "repr",
+        "str",
+        "getattr",
+        "hasattr",
+        "setattr",
+        "callable",
+        "iter",
+        "next",
+        "object",
+        "__import__",
+        "AssertionError",
+        "Exception",
+        "BaseException",
+        "TypeError",
+        "ValueError",
+        "NotImplementedError",
+    }
+)
 
 _IMPORT_MACHINERY = ("<frozen importlib._bootstrap>", "<frozen importlib._bootstrap_external>")
 
@@ -108,9 +157,17 @@ def _names_loaded(source: str) -> frozenset:
 class Guard:
     """Kernel-side watch over one notebook run (see the module docstring)."""
 
-    def __init__(self, shell, *, trusted, policy: ForbiddenPolicy, token: str,
-                 protected_modules=("numpy", "math", "builtins", "convgrade", "convgrade.checks"),
-                 reference_packages=("convkit",), helper_packages=("convgrade",)):
+    def __init__(
+        self,
+        shell,
+        *,
+        trusted,
+        policy: ForbiddenPolicy,
+        token: str,
+        protected_modules=("numpy", "math", "builtins", "convgrade", "convgrade.checks"),
+        reference_packages=("convkit",),
+        helper_packages=("convgrade",),
+    ):
         self.shell = shell
         self.trusted = frozenset(trusted)
         self.policy = policy
@@ -137,15 +194,23 @@ class Guard:
                 saved = {k: v for k, v in saved.items() if k in _PROTECTED_BUILTINS}
             self._protected_modules[name] = (module, saved)
         # the reference the hidden tests compare with: every module of the package loaded by now
-        reference = sorted(name for name, module in list(sys.modules.items())
-                           if module is not None and any(name == p or name.startswith(p + ".")
-                                                         for p in reference_packages))
+        reference = sorted(
+            name
+            for name, module in list(sys.modules.items())
+            if module is not None
+            and any(name == p or name.startswith(p + ".") for p in reference_packages)
+        )
         for name in reference:
-            self._protected_modules.setdefault(name, (sys.modules[name], dict(vars(sys.modules[name]))))
+            self._protected_modules.setdefault(
+                name, (sys.modules[name], dict(vars(sys.modules[name])))
+            )
         # ... and the check helpers the test cells call (their code too, not only their names)
-        helpers = sorted(name for name, module in list(sys.modules.items())
-                         if module is not None and any(name == p or name.startswith(p + ".")
-                                                       for p in helper_packages))
+        helpers = sorted(
+            name
+            for name, module in list(sys.modules.items())
+            if module is not None
+            and any(name == p or name.startswith(p + ".") for p in helper_packages)
+        )
         self._protected_code = {
             f: (f.__code__, f.__defaults__, f.__kwdefaults__)
             for name in reference + helpers
@@ -157,7 +222,10 @@ class Guard:
     # ---------------------------------------------------------------- classification
     @staticmethod
     def _find_library_roots() -> tuple[str, ...]:
-        roots = {os.path.realpath(p) for p in (sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix)}
+        roots = {
+            os.path.realpath(p)
+            for p in (sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix)
+        }
         for p in sys.path:
             if p and ("site-packages" in p or "dist-packages" in p):
                 roots.add(os.path.realpath(p))
@@ -174,7 +242,9 @@ class Guard:
         if kind is None:
             if filename in _IMPORT_MACHINERY:
                 kind = "import"
-            elif filename.startswith("<frozen ") or os.path.realpath(filename).startswith(self._library_roots):
+            elif filename.startswith("<frozen ") or os.path.realpath(filename).startswith(
+                self._library_roots
+            ):
                 kind = "library"
             else:
                 kind = "student"  # unknown files and <string>: code the student wrote or generated
@@ -191,7 +261,9 @@ class Guard:
             return kind
         generated = self._generated.get(code)
         if generated is None:
-            generated = self._generated[code] = "library" if self._library_method(code, frame.f_globals) else "student"
+            generated = self._generated[code] = (
+                "library" if self._library_method(code, frame.f_globals) else "student"
+            )
         return generated
 
     def _library_method(self, code, namespace) -> bool:
@@ -254,8 +326,10 @@ class Guard:
         where = f"{culprit.f_code.co_name} (line {culprit.f_lineno})"
         if tampering:
             kind = "tampering"
-            message = (f"student code in {where} called {name}, "
-                       "which would switch off the check for forbidden calls")
+            message = (
+                f"student code in {where} called {name}, "
+                "which would switch off the check for forbidden calls"
+            )
         else:
             kind = "forbidden-call"
             message = f"student code in {where} called {name}, which this exercise forbids"
@@ -278,13 +352,17 @@ class Guard:
         both agree)."""
         code = frame.f_code
         n = code.co_argcount + code.co_kwonlyargcount
-        names = list(code.co_varnames[:n + (1 if code.co_flags & _CO_VARARGS else 0)])
+        names = list(code.co_varnames[: n + (1 if code.co_flags & _CO_VARARGS else 0)])
         local = frame.f_locals
         saved = []
         for name in names:
             value = local.get(name)
-            for v in (value if isinstance(value, tuple) else (value,)):
-                if isinstance(v, np.ndarray) and v.dtype != object and v.size <= _MAX_INPUT_SNAPSHOT:
+            for v in value if isinstance(value, tuple) else (value,):
+                if (
+                    isinstance(v, np.ndarray)
+                    and v.dtype != object
+                    and v.size <= _MAX_INPUT_SNAPSHOT
+                ):
                     saved.append((name, v, v.copy(), v.shape))
         if saved:
             self._inputs[frame] = saved
@@ -292,7 +370,11 @@ class Guard:
     def _check_inputs(self, frame, saved) -> None:
         changed = []
         for name, value, copy, shape in saved:
-            if value.shape == shape and value.dtype == copy.dtype and value.tobytes() == copy.tobytes():
+            if (
+                value.shape == shape
+                and value.dtype == copy.dtype
+                and value.tobytes() == copy.tobytes()
+            ):
                 continue
             changed.append(name)
             try:
@@ -303,10 +385,12 @@ class Guard:
                 pass  # (read-only now, or resized): reported all the same
         if changed:
             names = ", ".join(dict.fromkeys(changed))
-            self._record("changed-input",
-                         f"student code in {frame.f_code.co_name} changed its argument {names} "
-                         "in place; the tests pass the same arrays to the reference, so an answer "
-                         "must leave its inputs unchanged (restored)")
+            self._record(
+                "changed-input",
+                f"student code in {frame.f_code.co_name} changed its argument {names} "
+                "in place; the tests pass the same arrays to the reference, so an answer "
+                "must leave its inputs unchanged (restored)",
+            )
 
     def arm(self) -> None:
         threading.setprofile(self.hook)
@@ -315,14 +399,16 @@ class Guard:
     # ---------------------------------------------------------------- cell events
     def _record(self, kind: str, message: str) -> None:
         entry = {"kind": kind, "message": message, "cell": self._current_cell}
-        if entry not in self.violations[self._reported:]:
+        if entry not in self.violations[self._reported :]:
             self.violations.append(entry)
 
     def pre_run_cell(self, info) -> None:
         raw = info.raw_cell
         digest = source_hash(raw)
         instructor = digest in self.trusted
-        filename = self.shell.compile.get_code_name(raw, info.transformed_cell, self.shell.execution_count)
+        filename = self.shell.compile.get_code_name(
+            raw, info.transformed_cell, self.shell.execution_count
+        )
         self._kinds[filename] = "instructor" if instructor else "student"
         self._current_cell = digest[:16]
         self._current_is_instructor = instructor
@@ -351,12 +437,16 @@ class Guard:
     def _snapshot_shell(self) -> None:
         shell = self.shell
         cls = type(shell)
-        self._class_methods: dict[str, Any] = {name: getattr(cls, name, None) for name in _SHELL_METHODS}
+        self._class_methods: dict[str, Any] = {
+            name: getattr(cls, name, None) for name in _SHELL_METHODS
+        }
         itm = shell.input_transformer_manager
         self._itm = itm
-        self._itm_lists = {name: list(getattr(itm, name))
-                           for name in ("cleanup_transforms", "line_transforms", "token_transformers")
-                           if hasattr(itm, name)}
+        self._itm_lists = {
+            name: list(getattr(itm, name))
+            for name in ("cleanup_transforms", "line_transforms", "token_transformers")
+            if hasattr(itm, name)
+        }
         self._post = list(shell.input_transformers_post)
         self._ast = list(shell.ast_transformers)
         original_transform_cell = cls.transform_cell
@@ -439,8 +529,13 @@ class Guard:
     def _restore_modules(self) -> list[str]:
         changed = []
         for module_name, (module, saved) in self._protected_modules.items():
-            if isinstance(module, types.ModuleType) and self._sys_modules.get(module_name) is not module:
-                self._sys_modules[module_name] = module  # a stand-in module the next `import` would return
+            if (
+                isinstance(module, types.ModuleType)
+                and self._sys_modules.get(module_name) is not module
+            ):
+                self._sys_modules[module_name] = (
+                    module  # a stand-in module the next `import` would return
+                )
                 changed.append(f"sys.modules[{module_name!r}]")
             current = vars(module)
             for key, value in saved.items():
@@ -448,7 +543,11 @@ class Guard:
                     setattr(module, key, value)
                     changed.append(f"{module_name}.{key}")
         for func, (code, defaults, kwdefaults) in self._protected_code.items():
-            if func.__code__ is not code or func.__defaults__ is not defaults or func.__kwdefaults__ is not kwdefaults:
+            if (
+                func.__code__ is not code
+                or func.__defaults__ is not defaults
+                or func.__kwdefaults__ is not kwdefaults
+            ):
                 func.__code__, func.__defaults__, func.__kwdefaults__ = code, defaults, kwdefaults
                 changed.append(f"the code of {func.__module__}.{func.__qualname__}")
         return changed
@@ -456,7 +555,12 @@ class Guard:
     def _check_integrity(self, info=None) -> None:
         """Put back everything the student may have changed; record what was changed."""
         pending, self._pending = self._pending, []
-        ipython = pending + self._restore_transformers() + self._restore_shell_methods() + self._restore_events()
+        ipython = (
+            pending
+            + self._restore_transformers()
+            + self._restore_shell_methods()
+            + self._restore_events()
+        )
         if info is not None and info.transformed_cell is not None:
             # the code about to run must be what IPython itself makes of the cell's source
             expected = self._class_methods["transform_cell"](self.shell, info.raw_cell)
@@ -467,17 +571,27 @@ class Guard:
                 except SyntaxError:
                     self._replacement = ast.parse("raise SyntaxError('cell could not be restored')")
         if ipython:
-            self._record("ipython-tampering",
-                         "student code changed how cells run (" + ", ".join(sorted(set(ipython))) + "); restored")
+            self._record(
+                "ipython-tampering",
+                "student code changed how cells run ("
+                + ", ".join(sorted(set(ipython)))
+                + "); restored",
+            )
         modules = self._restore_modules()
         if modules:
-            self._record("rebinding", "student code replaced " + ", ".join(sorted(set(modules)))
-                         + ", which the tests rely on; restored")
+            self._record(
+                "rebinding",
+                "student code replaced "
+                + ", ".join(sorted(set(modules)))
+                + ", which the tests rely on; restored",
+            )
 
     def _restore_names_used_by(self, raw: str, digest: str) -> None:
         used = self._names_used.get(digest)
         if used is None:
-            used = self._names_used[digest] = _names_loaded(self._class_methods["transform_cell"](self.shell, raw))
+            used = self._names_used[digest] = _names_loaded(
+                self._class_methods["transform_cell"](self.shell, raw)
+            )
         ns, changed = self.shell.user_ns, []
         for name in used:
             value = self._protected_names.get(name, _MISSING)
@@ -485,14 +599,18 @@ class Guard:
                 ns[name] = value
                 changed.append(name)
         if changed:
-            self._record("rebinding", "student code rebound " + ", ".join(sorted(changed))
-                         + ", defined by the notebook and used by this test; restored")
+            self._record(
+                "rebinding",
+                "student code rebound "
+                + ", ".join(sorted(changed))
+                + ", defined by the notebook and used by this test; restored",
+            )
 
     # ---------------------------------------------------------------- report
     def report(self, nonce: str) -> dict:
         """Violations since the last report, signed (:func:`sign`) for the grader's ``nonce``."""
         self._check_integrity()
-        new = self.violations[self._reported:]
+        new = self.violations[self._reported :]
         self._reported = len(self.violations)
         nonce = str(nonce)
         return {"nonce": nonce, "violations": new, "mac": sign(self.token, nonce, new)}
@@ -503,7 +621,9 @@ class Guard:
 
 
 def _is_definition(value) -> bool:
-    return isinstance(value, (types.ModuleType, types.FunctionType, types.BuiltinFunctionType, type))
+    return isinstance(
+        value, (types.ModuleType, types.FunctionType, types.BuiltinFunctionType, type)
+    )
 
 
 def install(config: GuardConfig | dict | str) -> str:

@@ -106,7 +106,9 @@ def _watch_parent(pid: int, done) -> None:
     def watch():
         while not done.wait(1):
             if os.getppid() != parent:
-                _signal_child(pid, done, signal.SIGKILL)  # bwrap --die-with-parent takes the sandbox with it
+                _signal_child(
+                    pid, done, signal.SIGKILL
+                )  # bwrap --die-with-parent takes the sandbox with it
                 return
 
     threading.Thread(target=watch, daemon=True).start()
@@ -135,9 +137,11 @@ def main(argv=None):
         argv[i] = kernel_conn
     bwrap = cfg.bwrap or bwrap_path() or "bwrap"
     cfg = cfg.replace(bwrap=bwrap)
-    cmd = (bwrap_args(cfg, cwd, bound_conn, supports_size=bwrap_supports_size(bwrap))
-           + drop_args(cfg, cfg.setpriv or setpriv_path())
-           + [sys.executable, "-m", "autograder.kernel", *argv])
+    cmd = (
+        bwrap_args(cfg, cwd, bound_conn, supports_size=bwrap_supports_size(bwrap))
+        + drop_args(cfg, cfg.setpriv or setpriv_path())
+        + [sys.executable, "-m", "autograder.kernel", *argv]
+    )
     prog = cmd[0] if os.path.isabs(cmd[0]) else shutil.which(cmd[0])
     if prog is None:
         raise FileNotFoundError(f"{cmd[0]}: not found on PATH")
@@ -153,9 +157,13 @@ def main(argv=None):
     status = os.waitstatus_to_exitcode(raw)
     status = 128 - status if status < 0 else status  # killed bwrap itself: as a shell would say it
     wall = time.time() - started
-    entry = {"cwd": cwd, "status": status, "wall_seconds": round(wall, 2),
-             "uid": cfg.uid if cfg.uid is not None else os.getuid(),
-             "reason": explain_exit(cfg, status)}
+    entry = {
+        "cwd": cwd,
+        "status": status,
+        "wall_seconds": round(wall, 2),
+        "uid": cfg.uid if cfg.uid is not None else os.getuid(),
+        "reason": explain_exit(cfg, status),
+    }
     write_report(cfg, entry)
     if entry["reason"]:
         print(f"autograder.launcher: {entry['reason']}", file=sys.stderr, flush=True)

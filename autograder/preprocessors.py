@@ -18,7 +18,10 @@ class ClipOutput(Preprocessor):
             text = "".join(text)
         if len(text) <= self.max_chars:
             return text
-        return text[: self.max_chars] + f"\n... [output clipped by the grader: {len(text)} characters in all]\n"
+        return (
+            text[: self.max_chars]
+            + f"\n... [output clipped by the grader: {len(text)} characters in all]\n"
+        )
 
     def preprocess_cell(self, cell, resources, index):
         for out in cell.get("outputs", []):

@@ -32,17 +32,25 @@ def explain_exit(cfg: SandboxConfig, status: int) -> str | None:
         except ValueError:
             name = f"signal {sig}"
         if sig == signal.SIGXCPU:
-            return (f"CPU-time limit: the grading kernel used its {cfg.cpu_seconds} s of CPU time "
-                    f"(--cpu-seconds) and was stopped by SIGXCPU")
+            return (
+                f"CPU-time limit: the grading kernel used its {cfg.cpu_seconds} s of CPU time "
+                f"(--cpu-seconds) and was stopped by SIGXCPU"
+            )
         if sig == signal.SIGXFSZ:
-            return (f"file-size limit: the grading kernel was stopped by SIGXFSZ "
-                    f"(limit {cfg.file_bytes >> 20} MiB)")
+            return (
+                f"file-size limit: the grading kernel was stopped by SIGXFSZ "
+                f"(limit {cfg.file_bytes >> 20} MiB)"
+            )
         if sig == signal.SIGTERM:
-            return ("the grading kernel did not exit when the grader shut it down "
-                    "(stopped with SIGTERM)")
+            return (
+                "the grading kernel did not exit when the grader shut it down "
+                "(stopped with SIGTERM)"
+            )
         if sig == signal.SIGKILL:
-            return (f"the grading kernel was killed by SIGKILL (by its own code, the system, or the "
-                    f"CPU-time limit {CPU_GRACE_S} s after an ignored SIGXCPU)")
+            return (
+                f"the grading kernel was killed by SIGKILL (by its own code, the system, or the "
+                f"CPU-time limit {CPU_GRACE_S} s after an ignored SIGXCPU)"
+            )
         return f"the grading kernel was killed by {name}"
     return f"the grading kernel exited with status {status}"
 
@@ -56,7 +64,9 @@ def write_report(cfg: SandboxConfig, entry: dict) -> None:
         with open(path, "a") as fh:
             fh.write(json.dumps(entry) + "\n")
     except OSError as err:
-        print(f"autograder.launcher: could not write the kernel report {path}: {err}", file=sys.stderr)
+        print(
+            f"autograder.launcher: could not write the kernel report {path}: {err}", file=sys.stderr
+        )
 
 
 def take_reports(cfg: SandboxConfig) -> list[dict]:
@@ -106,9 +116,13 @@ def limit_reasons(folder: Path, cfg: SandboxConfig) -> list[str]:
                 ename, evalue = str(out.get("ename", "")), str(out.get("evalue", ""))
                 for want_name, want_text, what, key, flag in _LIMIT_ERRORS:
                     if (want_name and ename == want_name) or (want_text and want_text in evalue):
-                        where = (cell.get("metadata", {}).get("nbgrader", {}) or {}).get("grade_id") or f"cell {i}"
-                        text = (f"{what} ({_limit_text(cfg, key)}, {flag}) hit: "
-                                f"{ename}: {evalue[:120]}".rstrip(": "))
+                        where = (cell.get("metadata", {}).get("nbgrader", {}) or {}).get(
+                            "grade_id"
+                        ) or f"cell {i}"
+                        text = (
+                            f"{what} ({_limit_text(cfg, key)}, {flag}) hit: "
+                            f"{ename}: {evalue[:120]}".rstrip(": ")
+                        )
                         found.setdefault(text, []).append(where)
                         break
     return [f"{text} (in {', '.join(dict.fromkeys(cells))})" for text, cells in found.items()]

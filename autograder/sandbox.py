@@ -44,7 +44,6 @@ config), :mod:`autograder.launcher` (limits, start, wait) and :mod:`autograder.r
 happened to a kernel).
 """
 
-
 from __future__ import annotations
 
 import json
@@ -60,8 +59,15 @@ from autograder.bwrap import bwrap_args, drop_args
 from autograder.config import BWRAP_ENV, SandboxConfig, default_max_procs
 from autograder.errors import SandboxUnavailable
 
-__all__ = ["KERNEL_NAME", "SandboxUnavailable", "box_config", "check", "kernel_identity",
-           "restore_owner", "write_kernelspec"]
+__all__ = [
+    "KERNEL_NAME",
+    "SandboxUnavailable",
+    "box_config",
+    "check",
+    "kernel_identity",
+    "restore_owner",
+    "write_kernelspec",
+]
 
 KERNEL_NAME = "convkit-grader"
 
@@ -81,7 +87,8 @@ def kernel_identity(user: str | None = None) -> tuple[int, int] | None:
     if os.geteuid() != 0:
         if user not in (None, "", str(os.geteuid())):
             raise ValueError(
-                f"kernel_user={user!r}: only root can run the grading kernel as another user")
+                f"kernel_user={user!r}: only root can run the grading kernel as another user"
+            )
         return None
     user = user or "nobody"
     uid_s, _, gid_s = str(user).partition(":")
@@ -95,23 +102,34 @@ def kernel_identity(user: str | None = None) -> tuple[int, int] | None:
         try:
             entry = pwd.getpwnam(uid_s)
         except KeyError:
-            raise ValueError(f"kernel_user={user!r}: no such user "
-                             "(give a name from /etc/passwd or uid[:gid])") from None
+            raise ValueError(
+                f"kernel_user={user!r}: no such user (give a name from /etc/passwd or uid[:gid])"
+            ) from None
         uid, gid = entry.pw_uid, entry.pw_gid
     if gid_s:
         if not gid_s.isdigit():
             raise ValueError(f"kernel_user={user!r}: the group must be a number (uid:gid)")
         gid = int(gid_s)
     if uid == 0 or gid == 0:
-        raise ValueError(f"kernel_user={user!r}: the grading kernel must not run as root "
-                         "(uid and gid must be non-zero)")
+        raise ValueError(
+            f"kernel_user={user!r}: the grading kernel must not run as root "
+            "(uid and gid must be non-zero)"
+        )
     return uid, gid
 
 
-def box_config(work: Path, *, hide, readonly, cpu_seconds: int = 1800,
-               memory_bytes: int = 8 << 30, file_bytes: int = 200 << 20,
-               max_procs: int | None = None, kernel_user: str | None = None,
-               sandboxed: bool = True) -> SandboxConfig:
+def box_config(
+    work: Path,
+    *,
+    hide,
+    readonly,
+    cpu_seconds: int = 1800,
+    memory_bytes: int = 8 << 30,
+    file_bytes: int = 200 << 20,
+    max_procs: int | None = None,
+    kernel_user: str | None = None,
+    sandboxed: bool = True,
+) -> SandboxConfig:
     """The launcher's settings (``AUTOGRADER_SANDBOX``) for one class run whose private folder is
     ``work`` (not visible in the sandbox): IPC sockets go to ``work/sock`` (the only part bound in),
     the launcher's reports to ``work/kernels.jsonl``. ``sandboxed=False``: the kernel starts without
@@ -124,12 +142,20 @@ def box_config(work: Path, *, hide, readonly, cpu_seconds: int = 1800,
     sock = Path(work) / "sock"
     sock.mkdir(parents=True, exist_ok=True)
     return SandboxConfig(
-        hide=tuple(str(p) for p in hide), readonly=tuple(str(p) for p in readonly),
-        writable=(str(sock),), sock=str(sock), report=str(Path(work) / "kernels.jsonl"),
-        cpu_seconds=int(cpu_seconds), memory_bytes=int(memory_bytes), file_bytes=int(file_bytes),
+        hide=tuple(str(p) for p in hide),
+        readonly=tuple(str(p) for p in readonly),
+        writable=(str(sock),),
+        sock=str(sock),
+        report=str(Path(work) / "kernels.jsonl"),
+        cpu_seconds=int(cpu_seconds),
+        memory_bytes=int(memory_bytes),
+        file_bytes=int(file_bytes),
         max_procs=int(max_procs if max_procs is not None else default_max_procs()),
-        uid=ident[0] if ident else None, gid=ident[1] if ident else None, bwrap=bwrap_path(),
-        sandboxed=sandboxed)
+        uid=ident[0] if ident else None,
+        gid=ident[1] if ident else None,
+        bwrap=bwrap_path(),
+        sandboxed=sandboxed,
+    )
 
 
 def bwrap_supports_size(bwrap: str) -> bool:
@@ -167,12 +193,16 @@ def check(bwrap: str | None = None) -> str | None:
     folder = tempfile.mkdtemp(prefix="ag-check-")
     try:
         ident = kernel_identity(None)
-        cfg = SandboxConfig(bwrap=bwrap, uid=ident[0] if ident else None,
-                            gid=ident[1] if ident else None)
+        cfg = SandboxConfig(
+            bwrap=bwrap, uid=ident[0] if ident else None, gid=ident[1] if ident else None
+        )
         if ident:
             os.chown(folder, *ident)
-        cmd = (bwrap_args(cfg, folder, supports_size=bwrap_supports_size(bwrap))
-               + drop_args(cfg, setpriv_path()) + [sys.executable, "-c", "pass"])
+        cmd = (
+            bwrap_args(cfg, folder, supports_size=bwrap_supports_size(bwrap))
+            + drop_args(cfg, setpriv_path())
+            + [sys.executable, "-c", "pass"]
+        )
         proc = subprocess.run(cmd, capture_output=True, text=True, timeout=30)
     except (SandboxUnavailable, ValueError) as err:
         return str(err)
@@ -185,11 +215,15 @@ def check(bwrap: str | None = None) -> str | None:
     if proc.returncode != 0:
         detail = proc.stderr.strip()[:300]
         if cfg.uid is not None:
-            return (f"bwrap could not set up the sandbox as root and run Python in it as uid "
-                    f"{cfg.uid} (exit {proc.returncode}: {detail})")
-        return (f"bwrap cannot create a sandbox here (exit {proc.returncode}: {detail}); "
-                "unprivileged user namespaces may be disabled "
-                "(sysctl kernel.unprivileged_userns_clone / user.max_user_namespaces)")
+            return (
+                f"bwrap could not set up the sandbox as root and run Python in it as uid "
+                f"{cfg.uid} (exit {proc.returncode}: {detail})"
+            )
+        return (
+            f"bwrap cannot create a sandbox here (exit {proc.returncode}: {detail}); "
+            "unprivileged user namespaces may be disabled "
+            "(sysctl kernel.unprivileged_userns_clone / user.max_user_namespaces)"
+        )
     return None
 
 

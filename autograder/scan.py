@@ -36,7 +36,7 @@ FORBIDDEN_ATTRS = {
     "f_back": "walks interpreter frames",
     "f_globals": "reads another frame's globals",
     "modules": None,  # only sys.modules, checked below
-    "system": None,   # only os.system
+    "system": None,  # only os.system
     "popen": "starts a process (os.popen)",
     "environ": None,  # only os.environ
     "__builtins__": "changes builtins",
@@ -48,19 +48,44 @@ FORBIDDEN_ATTRS = {
 #: names that only a test cell binds: an answer that uses them reaches the reference the tests
 #: compare with
 TEST_ONLY_NAMES = {"convkit": "refers to convkit (the reference package the hidden tests import)"}
-OS_CALLS = {"system", "popen", "remove", "unlink", "rmdir", "removedirs", "rename", "replace", "chdir",
-            "execv", "execve", "execl", "spawnl", "fork", "kill", "symlink", "link", "makedirs", "mkdir", "walk",
-            "listdir", "scandir"}
+OS_CALLS = {
+    "system",
+    "popen",
+    "remove",
+    "unlink",
+    "rmdir",
+    "removedirs",
+    "rename",
+    "replace",
+    "chdir",
+    "execv",
+    "execve",
+    "execl",
+    "spawnl",
+    "fork",
+    "kill",
+    "symlink",
+    "link",
+    "makedirs",
+    "mkdir",
+    "walk",
+    "listdir",
+    "scandir",
+}
 
 
 @dataclasses.dataclass(frozen=True, order=True)
 class Flag:
-    cell: str      # grade_id of the cell, or "cell N"
-    line: int      # line in the cell (1-based), 0 for the whole cell
+    cell: str  # grade_id of the cell, or "cell N"
+    line: int  # line in the cell (1-based), 0 for the whole cell
     reason: str
 
     def __str__(self):
-        return f"{self.cell}:{self.line}: {self.reason}" if self.line else f"{self.cell}: {self.reason}"
+        return (
+            f"{self.cell}:{self.line}: {self.reason}"
+            if self.line
+            else f"{self.cell}: {self.reason}"
+        )
 
 
 def _path_outside(value: str) -> bool:
@@ -93,7 +118,13 @@ class _Visitor(ast.NodeVisitor):
             self.flag(node, f"imports from {mod}")
         elif mod in ("os", "sys", "threading"):
             for alias in node.names:
-                if alias.name in OS_CALLS | {"setprofile", "settrace", "modules", "_getframe", "environ"}:
+                if alias.name in OS_CALLS | {
+                    "setprofile",
+                    "settrace",
+                    "modules",
+                    "_getframe",
+                    "environ",
+                }:
                     self.flag(node, f"imports {mod}.{alias.name}")
         self.generic_visit(node)
 
@@ -104,14 +135,25 @@ class _Visitor(ast.NodeVisitor):
                 self.flag(node, FORBIDDEN_CALLS[f.id])
             elif f.id == "open" and node.args:
                 self._check_open(node, node.args[0])
-            elif (f.id in ("getattr", "setattr", "delattr") and len(node.args) >= 2
-                  and not isinstance(node.args[1], ast.Constant)):
+            elif (
+                f.id in ("getattr", "setattr", "delattr")
+                and len(node.args) >= 2
+                and not isinstance(node.args[1], ast.Constant)
+            ):
                 self.flag(node, f"{f.id}() with a computed attribute name")
         elif isinstance(f, ast.Attribute):
             base = f.value.id if isinstance(f.value, ast.Name) else None
             if base == "os" and f.attr in OS_CALLS:
                 self.flag(node, f"uses the file system or processes (os.{f.attr})")
-            if f.attr in ("write_text", "write_bytes", "unlink", "rmdir", "mkdir", "rename", "touch"):
+            if f.attr in (
+                "write_text",
+                "write_bytes",
+                "unlink",
+                "rmdir",
+                "mkdir",
+                "rename",
+                "touch",
+            ):
                 self.flag(node, f"writes files (.{f.attr})")
             if f.attr in ("open",) and base in ("io", "codecs") and node.args:
                 self._check_open(node, node.args[0])
@@ -129,9 +171,12 @@ class _Visitor(ast.NodeVisitor):
         reason = FORBIDDEN_ATTRS.get(node.attr, "")
         if reason:
             self.flag(node, reason)
-        elif node.attr == "modules" and (base == "sys" or (isinstance(node.value, ast.Attribute)
-                                                           and node.value.attr == "sys")):
-            self.flag(node, "reaches sys.modules")  # also through another module's sys (os.sys.modules)
+        elif node.attr == "modules" and (
+            base == "sys" or (isinstance(node.value, ast.Attribute) and node.value.attr == "sys")
+        ):
+            self.flag(
+                node, "reaches sys.modules"
+            )  # also through another module's sys (os.sys.modules)
         elif node.attr == "environ" and base == "os":
             self.flag(node, "reads os.environ")
         elif node.attr == "system" and base == "os":
@@ -144,12 +189,17 @@ class _Visitor(ast.NodeVisitor):
 
     def visit_FunctionDef(self, node):
         if node.name in ("__eq__", "__ne__", "__array_ufunc__", "__array_function__", "__bool__"):
-            self.flag(node, f"defines {node.name} (an answer object that compares equal to anything?)")
+            self.flag(
+                node, f"defines {node.name} (an answer object that compares equal to anything?)"
+            )
         self.generic_visit(node)
 
     def visit_Constant(self, node):
-        if isinstance(node.value, str) and ("gradebook.db" in node.value or "solutions/" in node.value
-                                            or node.value.rstrip("/") in ("solutions", "autograded", "submitted")):
+        if isinstance(node.value, str) and (
+            "gradebook.db" in node.value
+            or "solutions/" in node.value
+            or node.value.rstrip("/") in ("solutions", "autograded", "submitted")
+        ):
             self.flag(node, f"mentions grader files ({node.value[:60]!r})")
 
 
@@ -184,8 +234,9 @@ def _meta(cell) -> dict:
     return cell.get("metadata", {}).get("nbgrader", {}) or {}
 
 
-def scan_notebook(submitted: Path, release: Path | None = None,
-                  policy: GradingPolicy | None = None) -> list[Flag]:
+def scan_notebook(
+    submitted: Path, release: Path | None = None, policy: GradingPolicy | None = None
+) -> list[Flag]:
     """Scan every cell of a submitted notebook that is not an unchanged locked cell of the release,
     under the assignment's ``policy`` (default: :class:`GradingPolicy`'s defaults).
 
@@ -201,8 +252,11 @@ def scan_notebook(submitted: Path, release: Path | None = None,
         rel = nbformat.read(str(release), as_version=4)
         # any cell exactly as released (e.g. a free '%matplotlib inline' cell) is instructor code
         unchanged = {normalise_source(c.source) for c in rel.cells if c.cell_type == "code"}
-        locked = {_meta(c)["grade_id"]: c.source for c in rel.cells
-                  if _meta(c).get("locked") and _meta(c).get("grade_id")}
+        locked = {
+            _meta(c)["grade_id"]: c.source
+            for c in rel.cells
+            if _meta(c).get("locked") and _meta(c).get("grade_id")
+        }
     flags = []
     seen = set()
     for i, cell in enumerate(nb.cells, 1):
@@ -212,10 +266,14 @@ def scan_notebook(submitted: Path, release: Path | None = None,
             seen.add(gid)
             if normalise_source(cell.source) == normalise_source(locked[gid]):
                 continue
-            flags.append(Flag(name, 0, "edited a locked cell (restored from the gradebook for grading)"))
+            flags.append(
+                Flag(name, 0, "edited a locked cell (restored from the gradebook for grading)")
+            )
         if cell.cell_type != "code" or normalise_source(cell.source) in unchanged:
             continue
         flags.extend(scan_source(cell.source, name, policy))
     for gid in sorted(set(locked) - seen):
-        flags.append(Flag(gid, 0, "deleted a locked cell (restored from the gradebook for grading)"))
+        flags.append(
+            Flag(gid, 0, "deleted a locked cell (restored from the gradebook for grading)")
+        )
     return flags

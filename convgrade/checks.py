@@ -130,8 +130,11 @@ def _failure(message: str) -> AssertionError:
 
 def _is_helper(frame: types.FrameType) -> bool:
     module = frame.f_globals.get("__name__")
-    return (isinstance(module, str) and module.split(".")[0] == "convgrade"
-            and frame.f_locals.get("__tracebackhide__") is True)
+    return (
+        isinstance(module, str)
+        and module.split(".")[0] == "convgrade"
+        and frame.f_locals.get("__tracebackhide__") is True
+    )
 
 
 def _render_without_helpers(err: BaseException) -> list[str]:

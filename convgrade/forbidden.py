@@ -86,7 +86,8 @@ class ForbiddenPolicy:
     def __init__(self, forbidden=DEFAULT_FORBIDDEN, allow=(), tampering=TAMPERING):
         if isinstance(forbidden, str) or isinstance(allow, str) or isinstance(tampering, str):
             raise TypeError(
-                "forbidden, allow and tampering must be sequences of strings, not a string")
+                "forbidden, allow and tampering must be sequences of strings, not a string"
+            )
         arguments = (("forbidden", forbidden), ("allow", allow), ("tampering", tampering))
         for arg_name, values in arguments:
             for v in values:

@@ -133,8 +133,7 @@ class GradingPolicy:
         missing = [m for m in self.call_modules() if not _covers(self.forbidden_imports, m)]
         if missing:
             raise ValueError(
-                "forbidden_imports misses modules named in forbidden_calls: "
-                + ", ".join(missing)
+                "forbidden_imports misses modules named in forbidden_calls: " + ", ".join(missing)
             )
 
     def call_modules(self) -> tuple[str, ...]:

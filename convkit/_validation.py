@@ -60,7 +60,9 @@ def is_int(value: Any) -> bool:
         >>> is_int(3), is_int(np.int64(3)), is_int(True), is_int(3.0)
         (True, True, False, False)
     """
-    return isinstance(value, (numbers.Integral, np.integer)) and not isinstance(value, (bool, np.bool_))
+    return isinstance(value, (numbers.Integral, np.integer)) and not isinstance(
+        value, (bool, np.bool_)
+    )
 
 
 def check_int(value: Any, name: str) -> int:
@@ -87,7 +89,9 @@ def check_int(value: Any, name: str) -> int:
 def _signed(value: _Number, name: str, *, positive: bool) -> _Number:
     """``value`` if it is > 0 (``positive``) or >= 0, else ``ValueError`` naming ``name``."""
     if value < 0 or (positive and value == 0):
-        raise ValueError(f"{name} must be {'positive' if positive else 'non-negative'}, got {value}")
+        raise ValueError(
+            f"{name} must be {'positive' if positive else 'non-negative'}, got {value}"
+        )
     return value
 
 
@@ -160,7 +164,9 @@ def check_real(value: Any, name: str) -> float:
         ...
         ValueError: scale must be finite, got nan
     """
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (numbers.Real, np.integer, np.floating)):
+    if isinstance(value, (bool, np.bool_)) or not isinstance(
+        value, (numbers.Real, np.integer, np.floating)
+    ):
         raise TypeError(f"{name} must be a number, got {type(value).__name__} {value!r}")
     value = float(value)
     if not math.isfinite(value):
@@ -232,7 +238,9 @@ def as_generator(rng: Any) -> np.random.Generator:
         if rng < 0:
             raise ValueError(f"rng as a seed must be non-negative, got {rng}")
         return np.random.default_rng(int(rng))
-    raise TypeError(f"rng must be a numpy.random.Generator, an int seed or None, got {type(rng).__name__}")
+    raise TypeError(
+        f"rng must be a numpy.random.Generator, an int seed or None, got {type(rng).__name__}"
+    )
 
 
 def ntuple(value: Any, n: int, name: str) -> tuple[int, ...]:
@@ -267,7 +275,9 @@ def ntuple(value: Any, n: int, name: str) -> tuple[int, ...]:
             )
         return tuple(check_int(v, name) for v in seq)
     if not is_int(value):
-        raise TypeError(f"{name} must be an int or a tuple of {n} ints, got {type(value).__name__} {value!r}")
+        raise TypeError(
+            f"{name} must be an int or a tuple of {n} ints, got {type(value).__name__} {value!r}"
+        )
     return (int(value),) * n
 
 
@@ -352,7 +362,9 @@ def check_groups(groups: Any, in_channels: int, out_channels: int) -> int:
     if in_channels % groups:
         raise ValueError(f"groups={groups} must divide in_channels, but in_channels={in_channels}")
     if out_channels % groups:
-        raise ValueError(f"groups={groups} must divide out_channels, but out_channels={out_channels}")
+        raise ValueError(
+            f"groups={groups} must divide out_channels, but out_channels={out_channels}"
+        )
     return groups
 
 
@@ -369,7 +381,9 @@ def check_padding_mode(padding_mode: Any) -> str:
         ValueError: padding_mode must be one of 'zeros', 'reflect', ..., got 'mirror'
     """
     if not isinstance(padding_mode, str):
-        raise TypeError(f"padding_mode must be a str, got {type(padding_mode).__name__} {padding_mode!r}")
+        raise TypeError(
+            f"padding_mode must be a str, got {type(padding_mode).__name__} {padding_mode!r}"
+        )
     if padding_mode not in PADDING_MODES:
         allowed = ", ".join(repr(m) for m in PADDING_MODES)
         raise ValueError(f"padding_mode must be one of {allowed}, got {padding_mode!r}")
@@ -422,10 +436,14 @@ def check_ndim(x: np.ndarray, allowed: tuple[int, ...], name: str, what: str = "
     if x.ndim not in allowed:
         dims = " or ".join(f"{d}-D" for d in allowed)
         detail = f" {what}" if what else ""
-        raise ValueError(f"{name} must be {dims}{detail}, got an array of shape {x.shape} ({x.ndim}-D)")
+        raise ValueError(
+            f"{name} must be {dims}{detail}, got an array of shape {x.shape} ({x.ndim}-D)"
+        )
 
 
-def as_real_array(x: Any, name: str, ndims: tuple[int, ...] | None = None, what: str = "") -> np.ndarray:
+def as_real_array(
+    x: Any, name: str, ndims: tuple[int, ...] | None = None, what: str = ""
+) -> np.ndarray:
     """``np.asarray(x)`` (lists and nested lists accepted) holding ints or floats, dtype kept.
 
     With ``ndims``, also :func:`check_ndim` (``what`` names the axes).

@@ -8,7 +8,14 @@ from convkit.data.files import load_cifar10, load_mnist_idx, read_idx
 from convkit.data.images import PHOTO_NAMES, load_digits8, load_photo
 from convkit.data.mnist import load_mnist_5k, mnist_split, mnist_train_val, stratified_split
 
-_TORCH_NAMES = ("ArrayDataset", "RandomShift", "mnist_datasets", "mnist_loaders", "shift_image", "to_tensor_dataset")
+_TORCH_NAMES = (
+    "ArrayDataset",
+    "RandomShift",
+    "mnist_datasets",
+    "mnist_loaders",
+    "shift_image",
+    "to_tensor_dataset",
+)
 
 __all__ = [
     "load_mnist_5k",

@@ -19,7 +19,13 @@ import numpy as np
 
 from convkit._validation import check_int, int_at_least
 
-__all__ = ["DIRECTION_NAMES", "direction_vectors", "make_moving_digits", "moving_digits", "zoom_out"]
+__all__ = [
+    "DIRECTION_NAMES",
+    "direction_vectors",
+    "make_moving_digits",
+    "moving_digits",
+    "zoom_out",
+]
 
 #: Names of the directions, indexed by label, for ``directions=4`` and ``directions=8``.
 #: Label ``k`` is the direction at ``k * 360 / directions`` degrees, counter-clockwise from "right".
@@ -157,7 +163,9 @@ def make_moving_digits(
     digits = zoom_out(images, zoom)
     d_h, d_w = digits.shape[1:]
     if size < max(d_h, d_w):
-        raise ValueError(f"size must be at least the shrunk digit's size {max(d_h, d_w)}, got {size}")
+        raise ValueError(
+            f"size must be at least the shrunk digit's size {max(d_h, d_w)}, got {size}"
+        )
 
     rng = np.random.default_rng(seed)
     # Each digit about equally often: concatenate random permutations of all indices.
@@ -214,4 +222,6 @@ def moving_digits(split: str = "train", n_clips: int = 1000, seed: int = 0, **kw
         raise ValueError(f"split must be 'train' or 'test', got {split!r}")
     seed = int_at_least(seed, 0, "seed")
     images, labels = mnist_split(split)
-    return make_moving_digits(images, labels, n_clips=n_clips, seed=2 * seed + (split == "test"), **kwargs)
+    return make_moving_digits(
+        images, labels, n_clips=n_clips, seed=2 * seed + (split == "test"), **kwargs
+    )

@@ -30,7 +30,9 @@ def _images_to_tensor(images) -> torch.Tensor:
 def _labels_to_tensor(labels, n: int) -> torch.Tensor:
     arr = np.asarray(labels)
     if arr.dtype.kind not in "iu" or arr.ndim != 1:
-        raise TypeError(f"labels must be a 1-D integer array, got dtype {arr.dtype} and shape {arr.shape}")
+        raise TypeError(
+            f"labels must be a 1-D integer array, got dtype {arr.dtype} and shape {arr.shape}"
+        )
     if len(arr) != n:
         raise ValueError(f"labels has {len(arr)} entries but images has {n}")
     return torch.from_numpy(arr.astype(np.int64))
@@ -120,7 +122,11 @@ class RandomShift:
     """
 
     def __init__(self, max_shift: int = 2):
-        if isinstance(max_shift, bool) or not isinstance(max_shift, numbers.Integral) or max_shift < 0:
+        if (
+            isinstance(max_shift, bool)
+            or not isinstance(max_shift, numbers.Integral)
+            or max_shift < 0
+        ):
             raise ValueError(f"max_shift must be a non-negative int, got {max_shift!r}")
         self.max_shift: int = int(max_shift)
 
@@ -176,11 +182,21 @@ def mnist_datasets(val_size=500, seed: int = 0, train_transform=None):
     else:
         (xt, yt), (xv, yv) = mnist_train_val(val_size, seed=seed)
         val = to_tensor_dataset(xv, yv)
-    train = to_tensor_dataset(xt, yt) if train_transform is None else ArrayDataset(xt, yt, train_transform)
+    train = (
+        to_tensor_dataset(xt, yt)
+        if train_transform is None
+        else ArrayDataset(xt, yt, train_transform)
+    )
     return train, val, to_tensor_dataset(*mnist_split("test"))
 
 
-def mnist_loaders(batch_size: int = 64, val_size=500, seed: int = 0, eval_batch_size: int = 500, train_transform=None):
+def mnist_loaders(
+    batch_size: int = 64,
+    val_size=500,
+    seed: int = 0,
+    eval_batch_size: int = 500,
+    train_transform=None,
+):
     """Data loaders ``(train, val, test)`` over :func:`mnist_datasets`.
 
     The training loader reshuffles every epoch with its own generator seeded by
@@ -194,7 +210,11 @@ def mnist_loaders(batch_size: int = 64, val_size=500, seed: int = 0, eval_batch_
         >>> tuple(x.shape), tuple(y.shape), len(train)
         ((100, 1, 28, 28), (100,), 35)
     """
-    if isinstance(batch_size, bool) or not isinstance(batch_size, numbers.Integral) or batch_size < 1:
+    if (
+        isinstance(batch_size, bool)
+        or not isinstance(batch_size, numbers.Integral)
+        or batch_size < 1
+    ):
         raise ValueError(f"batch_size must be a positive int, got {batch_size!r}")
     train, val, test = mnist_datasets(val_size, seed=seed, train_transform=train_transform)
     gen = torch.Generator().manual_seed(seed)

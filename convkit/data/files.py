@@ -74,7 +74,10 @@ def read_idx(path) -> np.ndarray:
     shape = tuple(int(s) for s in np.frombuffer(raw[4:header], dtype=">u4"))
     expected = int(np.prod(shape)) * dtype.itemsize
     if len(raw) - header != expected:
-        raise ValueError(f"{path}: header declares shape {shape} ({expected} " f"bytes) but {len(raw) - header} bytes follow")
+        raise ValueError(
+            f"{path}: header declares shape {shape} ({expected} "
+            f"bytes) but {len(raw) - header} bytes follow"
+        )
     return np.frombuffer(raw[header:], dtype=dtype).reshape(shape).astype(dtype.newbyteorder("="))
 
 
@@ -119,7 +122,9 @@ def load_mnist_idx(directory, split: str = "train") -> tuple[np.ndarray, np.ndar
         )
     images, labels = read_idx(found[0]), read_idx(found[1])
     if images.ndim != 3 or labels.ndim != 1 or len(images) != len(labels):
-        raise ValueError(f"MNIST files in {directory} hold images {images.shape} and labels {labels.shape}")
+        raise ValueError(
+            f"MNIST files in {directory} hold images {images.shape} and labels {labels.shape}"
+        )
     return images.astype(np.float32) / 255.0, labels.astype(np.int64)
 
 
@@ -161,10 +166,16 @@ def load_cifar10(directory, split: str = "train") -> tuple[np.ndarray, np.ndarra
         with open(directory / n, "rb") as fh:
             batch = pickle.load(fh, encoding="bytes")
         if not isinstance(batch, dict) or b"data" not in batch or b"labels" not in batch:
-            raise ValueError(f"{directory / n} is not a CIFAR-10 batch " "(expected a dict with b'data' and b'labels')")
+            raise ValueError(
+                f"{directory / n} is not a CIFAR-10 batch "
+                "(expected a dict with b'data' and b'labels')"
+            )
         data = np.asarray(batch[b"data"], dtype=np.uint8)
         if data.ndim != 2 or data.shape[1] != 3 * 32 * 32 or len(batch[b"labels"]) != len(data):
-            raise ValueError(f"{directory / n} holds data of shape " f"{data.shape} and {len(batch[b'labels'])} labels")
+            raise ValueError(
+                f"{directory / n} holds data of shape "
+                f"{data.shape} and {len(batch[b'labels'])} labels"
+            )
         images.append(data.reshape(-1, 3, 32, 32))
         labels.append(np.asarray(batch[b"labels"], dtype=np.int64))
     return np.concatenate(images).astype(np.float32) / 255.0, np.concatenate(labels)

@@ -32,7 +32,9 @@ def load_digits8() -> tuple[np.ndarray, np.ndarray]:
     try:
         from sklearn.datasets import load_digits
     except ImportError as err:  # pragma: no cover - depends on the environment
-        raise ImportError("load_digits8 needs scikit-learn, which ships the digits: pip install scikit-learn") from err
+        raise ImportError(
+            "load_digits8 needs scikit-learn, which ships the digits: pip install scikit-learn"
+        ) from err
     bunch = load_digits()
     images = np.asarray(bunch.images, dtype=np.float32) / 16.0
     return images, np.asarray(bunch.target, dtype=np.int64)

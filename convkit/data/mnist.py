@@ -112,7 +112,9 @@ def stratified_split(labels, size, seed: int = 0) -> tuple[np.ndarray, np.ndarra
     """
     labels = np.asarray(labels)
     if labels.ndim != 1 or labels.dtype.kind not in "iub":
-        raise TypeError(f"labels must be a 1-D integer array, got dtype {labels.dtype} and shape {labels.shape}")
+        raise TypeError(
+            f"labels must be a 1-D integer array, got dtype {labels.dtype} and shape {labels.shape}"
+        )
     n = len(labels)
     if isinstance(size, (bool, np.bool_)) or not isinstance(size, numbers.Real):
         raise TypeError(f"size must be an int or a float fraction, got {type(size).__name__}")

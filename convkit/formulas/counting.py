@@ -51,7 +51,9 @@ def _spatial_ndim(ndim: Any, **named: Any) -> int:
     """The number of spatial dimensions implied by the tuple arguments (or ``ndim``)."""
     lengths = {name: len(v) for name, v in named.items() if isinstance(v, (tuple, list))}
     if len(set(lengths.values())) > 1:
-        raise ValueError(f"kernel_size and output_size must have the same length, got lengths {lengths}")
+        raise ValueError(
+            f"kernel_size and output_size must have the same length, got lengths {lengths}"
+        )
     if ndim is not None:
         ndim = positive_int(ndim, "ndim")
         if lengths and next(iter(lengths.values())) != ndim:
@@ -61,7 +63,13 @@ def _spatial_ndim(ndim: Any, **named: Any) -> int:
 
 
 def conv_params(
-    in_channels: int, out_channels: int, kernel_size: Any, groups: int = 1, bias: bool = True, *, ndim: int | None = None
+    in_channels: int,
+    out_channels: int,
+    kernel_size: Any,
+    groups: int = 1,
+    bias: bool = True,
+    *,
+    ndim: int | None = None,
 ) -> int:
     r"""Number of learnable parameters of a ``ConvNd`` layer.
 

@@ -78,16 +78,22 @@ def _parse_layer(i: int, layer) -> tuple[int, int, int, int]:
     elif isinstance(layer, dict):
         unknown = set(layer) - set(_KEYS)
         if unknown:
-            raise ValueError(f"layers[{i}] has unknown keys {sorted(unknown)}; expected some of {list(_KEYS)}")
+            raise ValueError(
+                f"layers[{i}] has unknown keys {sorted(unknown)}; expected some of {list(_KEYS)}"
+            )
         if "kernel_size" not in layer:
             raise ValueError(f"layers[{i}] needs a 'kernel_size'")
         values = dict(layer)
     elif isinstance(layer, (tuple, list)):
         if not 1 <= len(layer) <= 4:
-            raise ValueError(f"layers[{i}] must be (kernel_size, stride=1, padding=0, dilation=1), got {layer!r}")
+            raise ValueError(
+                f"layers[{i}] must be (kernel_size, stride=1, padding=0, dilation=1), got {layer!r}"
+            )
         values = dict(zip(_KEYS, layer, strict=False))
     else:
-        raise TypeError(f"layers[{i}] must be a dict, a tuple or an int, got {type(layer).__name__}")
+        raise TypeError(
+            f"layers[{i}] must be a dict, a tuple or an int, got {type(layer).__name__}"
+        )
     k = values.get("kernel_size")
     s = values.get("stride", 1)
     p = values.get("padding", 0)
@@ -148,7 +154,9 @@ def receptive_field(layers, input_size=None) -> list[LayerField]:
         if n is not None:
             n = (n + 2 * p - d * (k - 1) - 1) // s + 1
             if n < 1:
-                raise ValueError(f"input_size {input_size} is too small: layers[{i}] would have no output")
+                raise ValueError(
+                    f"input_size {input_size} is too small: layers[{i}] would have no output"
+                )
         records.append(LayerField(size=size, jump=jump, start=float(start), output_size=n))
     return records
 
@@ -240,7 +248,9 @@ class MeasuredField:
     gradient: np.ndarray
 
 
-def measure_receptive_field(model, input_shape, unit=None, positive=True, n_samples=4, input=None, seed=0) -> MeasuredField:
+def measure_receptive_field(
+    model, input_shape, unit=None, positive=True, n_samples=4, input=None, seed=0
+) -> MeasuredField:
     r"""Measure a model's receptive field from the gradient of one output unit.
 
     The output unit (summed over output channels) is back-propagated to the
@@ -285,7 +295,11 @@ def measure_receptive_field(model, input_shape, unit=None, positive=True, n_samp
 
     if not isinstance(model, torch.nn.Module):
         raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
-    if not (isinstance(input_shape, (tuple, list)) and len(input_shape) == 3 and all(is_int(v) and v > 0 for v in input_shape)):
+    if not (
+        isinstance(input_shape, (tuple, list))
+        and len(input_shape) == 3
+        and all(is_int(v) and v > 0 for v in input_shape)
+    ):
         raise ValueError(f"input_shape must be (C, H, W) with positive ints, got {input_shape!r}")
     n_samples = positive_int(n_samples, "n_samples")
     net = copy.deepcopy(model).double().eval()
@@ -312,7 +326,12 @@ def measure_receptive_field(model, input_shape, unit=None, positive=True, n_samp
     oh, ow = out.shape[-2:]
     if unit is None:
         unit = (oh // 2, ow // 2)
-    if not (isinstance(unit, (tuple, list)) and len(unit) == 2 and 0 <= unit[0] < oh and 0 <= unit[1] < ow):
+    if not (
+        isinstance(unit, (tuple, list))
+        and len(unit) == 2
+        and 0 <= unit[0] < oh
+        and 0 <= unit[1] < ow
+    ):
         raise ValueError(f"unit must be (row, col) inside the {oh}x{ow} output, got {unit!r}")
     out[:, :, unit[0], unit[1]].sum().backward()
     # no gradient at all (the unit does not depend on the input) counts as a zero gradient
@@ -321,9 +340,15 @@ def measure_receptive_field(model, input_shape, unit=None, positive=True, n_samp
     rows = np.flatnonzero(grad.any(axis=1))
     cols = np.flatnonzero(grad.any(axis=0))
     if rows.size == 0:
-        raise ValueError("the chosen unit has a zero gradient everywhere; try positive=True or another input")
+        raise ValueError(
+            "the chosen unit has a zero gradient everywhere; try positive=True or another input"
+        )
     r = (int(rows[0]), int(rows[-1]))
     c = (int(cols[0]), int(cols[-1]))
     return MeasuredField(
-        unit=(int(unit[0]), int(unit[1])), rows=r, cols=c, size=(r[1] - r[0] + 1, c[1] - c[0] + 1), gradient=grad
+        unit=(int(unit[0]), int(unit[1])),
+        rows=r,
+        cols=c,
+        size=(r[1] - r[0] + 1, c[1] - c[0] + 1),
+        gradient=grad,
     )

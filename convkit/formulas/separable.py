@@ -77,7 +77,9 @@ def group_connectivity(in_channels: int, out_channels: int, groups: int = 1) -> 
     return out_group[:, None] == in_group[None, :]
 
 
-def depthwise_separable_params(in_channels: int, out_channels: int, kernel_size, bias: bool = True) -> int:
+def depthwise_separable_params(
+    in_channels: int, out_channels: int, kernel_size, bias: bool = True
+) -> int:
     r"""Parameters of a depthwise convolution followed by a pointwise (1x1) convolution.
 
     The depthwise stage is ``Conv2d(C_in, C_in, k, groups=C_in)`` and the pointwise stage is
@@ -111,7 +113,9 @@ def depthwise_separable_params(in_channels: int, out_channels: int, kernel_size,
     return int(depthwise + pointwise)
 
 
-def depthwise_separable_macs(in_channels: int, out_channels: int, kernel_size, output_size, bias: bool = True) -> int:
+def depthwise_separable_macs(
+    in_channels: int, out_channels: int, kernel_size, output_size, bias: bool = True
+) -> int:
     r"""Multiply-accumulates of a depthwise-separable convolution, counted as in
     :func:`convkit.conv_macs`.
 
@@ -137,7 +141,9 @@ def depthwise_separable_macs(in_channels: int, out_channels: int, kernel_size, o
     in_channels = positive_int(in_channels, "in_channels")
     out_channels = positive_int(out_channels, "out_channels")
     bias = check_bool(bias, "bias")
-    depthwise = conv_macs(in_channels, in_channels, kernel_size, output_size, groups=in_channels, bias=bias)
+    depthwise = conv_macs(
+        in_channels, in_channels, kernel_size, output_size, groups=in_channels, bias=bias
+    )
     pointwise = conv_macs(in_channels, out_channels, 1, output_size, bias=bias)
     return int(depthwise + pointwise)
 
@@ -223,7 +229,9 @@ def naive_inception_params(in_channels: int, c1: int, c2: int, c3: int, bias: bo
     return int(total)
 
 
-def bottleneck_params(in_channels: int, mid_channels: int, stride: int = 1, expansion: int = 4) -> int:
+def bottleneck_params(
+    in_channels: int, mid_channels: int, stride: int = 1, expansion: int = 4
+) -> int:
     r"""Weights of the bias-free convolutions of a ResNet bottleneck
     (:class:`convkit.models.blocks.Bottleneck`).
 

@@ -59,5 +59,7 @@ def same_padding(kernel_size: int, dilation: int = 1) -> int:
     dilation = positive_int(dilation, "dilation")
     span = dilation * (kernel_size - 1)
     if span % 2:
-        raise ValueError(f"no symmetric padding keeps the size: dilation * (kernel_size - 1) = {span} is odd")
+        raise ValueError(
+            f"no symmetric padding keeps the size: dilation * (kernel_size - 1) = {span} is odd"
+        )
     return span // 2

@@ -62,7 +62,10 @@ def batch_norm2d(input, running_mean, running_var, weight=None, bias=None, train
         return arr
 
     gamma, beta = per_channel(weight, "weight", 1.0), per_channel(bias, "bias", 0.0)
-    rmean, rvar = per_channel(running_mean, "running_mean", None), per_channel(running_var, "running_var", None)
+    rmean, rvar = (
+        per_channel(running_mean, "running_mean", None),
+        per_channel(running_var, "running_var", None),
+    )
     training = check_bool(training, "training")
     momentum = check_probability(momentum, "momentum")
     eps = nonnegative_real(eps, "eps")
@@ -71,7 +74,9 @@ def batch_norm2d(input, running_mean, running_var, weight=None, bias=None, train
     if training:
         count = x.shape[0] * x.shape[2] * x.shape[3]
         if count < 2:
-            raise ValueError(f"training mode needs more than one value per channel, got input shape {x.shape}")
+            raise ValueError(
+                f"training mode needs more than one value per channel, got input shape {x.shape}"
+            )
         mean = x.mean(axis=(0, 2, 3))
         var = x.var(axis=(0, 2, 3))  # biased, used to normalise
         if rmean is not None:
@@ -83,5 +88,7 @@ def batch_norm2d(input, running_mean, running_var, weight=None, bias=None, train
             raise ValueError("running_mean and running_var are required when training=False")
         mean, var = rmean, rvar
     shape = (1, c, 1, 1)
-    y = (x - mean.reshape(shape)) / np.sqrt(var.reshape(shape) + eps) * gamma.reshape(shape) + beta.reshape(shape)
+    y = (x - mean.reshape(shape)) / np.sqrt(var.reshape(shape) + eps) * gamma.reshape(
+        shape
+    ) + beta.reshape(shape)
     return y, rmean, rvar

@@ -110,21 +110,27 @@ def corr2d(x: Any, kernel: Any) -> np.ndarray:
     return np.tensordot(windows, k, axes=([2, 3], [0, 1]))
 
 
-def _resolve_padding(padding: Any, d: int, stride: tuple, dilation: tuple, ksize: tuple) -> list[tuple[int, int]]:
+def _resolve_padding(
+    padding: Any, d: int, stride: tuple, dilation: tuple, ksize: tuple
+) -> list[tuple[int, int]]:
     """Return the (before, after) padding of each spatial dimension."""
     if isinstance(padding, str):
         if padding == "valid":
             return [(0, 0)] * d
         if padding == "same":
             if any(s != 1 for s in stride):
-                raise ValueError(f"padding='same' is not supported for strided convolutions, got stride={stride}")
+                raise ValueError(
+                    f"padding='same' is not supported for strided convolutions, got stride={stride}"
+                )
             # torch: total = d(k-1); before = total // 2; the odd one goes after (bottom/right).
             out = []
             for dil, k in zip(dilation, ksize, strict=False):
                 total = dil * (k - 1)
                 out.append((total // 2, total - total // 2))
             return out
-        raise ValueError(f"padding must be an int, a tuple of {d} ints, 'valid' or 'same', got {padding!r}")
+        raise ValueError(
+            f"padding must be an int, a tuple of {d} ints, 'valid' or 'same', got {padding!r}"
+        )
     return [(p, p) for p in nonnegative_tuple(padding, d, "padding")]
 
 
@@ -151,7 +157,9 @@ def _zero_pad(x: np.ndarray, widths: list[tuple[int, int]]) -> np.ndarray:
     """Zero-pad the trailing len(widths) dims of x into a scratch array (only the borders are
     zeroed)."""
     lead = x.ndim - len(widths)
-    shape = x.shape[:lead] + tuple(s + b + a for s, (b, a) in zip(x.shape[lead:], widths, strict=False))
+    shape = x.shape[:lead] + tuple(
+        s + b + a for s, (b, a) in zip(x.shape[lead:], widths, strict=False)
+    )
     out = _scratch("padded", shape, x.dtype)
     for dim, (b, a) in enumerate(widths, start=lead):
         before = [slice(None)] * out.ndim
@@ -160,7 +168,10 @@ def _zero_pad(x: np.ndarray, widths: list[tuple[int, int]]) -> np.ndarray:
         after[dim] = slice(out.shape[dim] - a, out.shape[dim])
         out[tuple(before)] = 0
         out[tuple(after)] = 0
-    out[(slice(None),) * lead + tuple(slice(b, b + s) for s, (b, _) in zip(x.shape[lead:], widths, strict=False))] = x
+    out[
+        (slice(None),) * lead
+        + tuple(slice(b, b + s) for s, (b, _) in zip(x.shape[lead:], widths, strict=False))
+    ] = x
     return out
 
 
@@ -180,7 +191,13 @@ def _conv_nd(
     x = as_float_array(input, "input")
     check_ndim(x, (d + 1, d + 2), "input", f"(C, {spatial}) or (N, C, {spatial})")
     w = as_float_array(weight, "weight")
-    check_ndim(w, (d + 2,), "weight", "(out_channels, in_channels/groups, " f"{', '.join('k' + s.strip() for s in spatial.split(','))})")
+    check_ndim(
+        w,
+        (d + 2,),
+        "weight",
+        "(out_channels, in_channels/groups, "
+        f"{', '.join('k' + s.strip() for s in spatial.split(','))})",
+    )
     w = w.astype(x.dtype, copy=False)
     unbatched = x.ndim == d + 1
     if unbatched:
@@ -205,7 +222,9 @@ def _conv_nd(
     if bias is not None:
         b = as_float_array(bias, "bias").astype(x.dtype, copy=False)
         if b.shape != (o,):
-            raise ValueError(f"bias must be 1-D with {o} elements (one per output channel), got shape {b.shape}")
+            raise ValueError(
+                f"bias must be 1-D with {o} elements (one per output channel), got shape {b.shape}"
+            )
     stride = positive_tuple(stride, d, "stride")
     dilation = positive_tuple(dilation, d, "dilation")
     padding_mode = check_padding_mode(padding_mode)
@@ -229,7 +248,9 @@ def _conv_nd(
                         "must be at most the input size "
                         f"{size} of spatial dimension {dim} (it would wrap around more than once)"
                     )
-            flat = tuple(v for pair in reversed(widths) for v in pair)  # torch order: last dim first
+            flat = tuple(
+                v for pair in reversed(widths) for v in pair
+            )  # torch order: last dim first
             x = _pad(x, flat, mode=padding_mode)
     spatial_in = x.shape[2:]
     span = tuple(dil * (k - 1) + 1 for dil, k in zip(dilation, ksize, strict=False))
@@ -273,12 +294,16 @@ def _conv_nd(
     b_view = None if bias is None else b.reshape(groups, o // groups, 1)
     first_out_axis = 3 + d  # view axes: N, g, C/g, k_1..k_d, out_1..out_d
     # One buffer for all blocks: a fresh allocation per block would cost page faults every time.
-    buffer = _scratch("columns", (min(n, samples_per_block) * groups * ck * rows_per_block * per_row,), x.dtype)
+    buffer = _scratch(
+        "columns", (min(n, samples_per_block) * groups * ck * rows_per_block * per_row,), x.dtype
+    )
     for i in range(0, n, samples_per_block):
         ni = min(samples_per_block, n - i)
         for r in range(0, rows, rows_per_block):
             nr = min(rows_per_block, rows - r)
-            index = (slice(i, i + ni),) + (slice(None),) * (first_out_axis - 1) + (slice(r, r + nr),)
+            index = (
+                (slice(i, i + ni),) + (slice(None),) * (first_out_axis - 1) + (slice(r, r + nr),)
+            )
             patches = view[index]
             cols = buffer[: patches.size].reshape(ni, groups, ck, nr * per_row)
             np.copyto(cols.reshape(patches.shape), patches)  # the one copy: im2col
@@ -501,7 +526,9 @@ def conv3d(
     return _conv_nd(input, weight, bias, stride, padding, dilation, groups, padding_mode, 3)
 
 
-def conv_output_size(input_size: Any, kernel_size: Any, stride: Any = 1, padding: Any = 0, dilation: Any = 1) -> Any:
+def conv_output_size(
+    input_size: Any, kernel_size: Any, stride: Any = 1, padding: Any = 0, dilation: Any = 1
+) -> Any:
     r"""The spatial output size of a convolution (the formula in :func:`conv2d`'s Shape).
 
     .. math::
@@ -538,12 +565,19 @@ def conv_output_size(input_size: Any, kernel_size: Any, stride: Any = 1, padding
         >>> conv_output_size(5, 3, dilation=2, padding="same")
         5
     """
-    args = {"input_size": input_size, "kernel_size": kernel_size, "stride": stride, "dilation": dilation}
+    args = {
+        "input_size": input_size,
+        "kernel_size": kernel_size,
+        "stride": stride,
+        "dilation": dilation,
+    }
     if not isinstance(padding, str):
         args["padding"] = padding
     lengths = {len(v) for v in args.values() if isinstance(v, (tuple, list))}
     if len(lengths) > 1:
-        raise ValueError(f"the tuple arguments of conv_output_size must have the same length, got {args}")
+        raise ValueError(
+            f"the tuple arguments of conv_output_size must have the same length, got {args}"
+        )
     as_tuple = bool(lengths)
     n = lengths.pop() if lengths else 1
     sizes = positive_tuple(input_size, n, "input_size")
@@ -563,7 +597,9 @@ def conv_output_size(input_size: Any, kernel_size: Any, stride: Any = 1, padding
     return tuple(out) if as_tuple else out[0]
 
 
-def merge_convs(weight1: Any, bias1: Any, weight2: Any, bias2: Any) -> tuple[np.ndarray, np.ndarray]:
+def merge_convs(
+    weight1: Any, bias1: Any, weight2: Any, bias2: Any
+) -> tuple[np.ndarray, np.ndarray]:
     r"""The single convolution equal to two stacked linear convolutions.
 
     ``conv2d(conv2d(x, weight1, bias1), weight2, bias2) == conv2d(x, weight, bias)``
@@ -603,12 +639,22 @@ def merge_convs(weight1: Any, bias1: Any, weight2: Any, bias2: Any) -> tuple[np.
     w1, w2 = np.asarray(weight1, dtype=float), np.asarray(weight2, dtype=float)
     b1, b2 = np.asarray(bias1, dtype=float), np.asarray(bias2, dtype=float)
     if w1.ndim != 4 or w2.ndim != 4:
-        raise ValueError("weight1 and weight2 must be 4-D (C_out, C_in, " f"kH, kW), got ndim {w1.ndim} and {w2.ndim}")
+        raise ValueError(
+            "weight1 and weight2 must be 4-D (C_out, C_in, "
+            f"kH, kW), got ndim {w1.ndim} and {w2.ndim}"
+        )
     if w2.shape[1] != w1.shape[0]:
-        raise ValueError(f"weight2 expects {w2.shape[1]} input channels but weight1 produces {w1.shape[0]}")
+        raise ValueError(
+            f"weight2 expects {w2.shape[1]} input channels but weight1 produces {w1.shape[0]}"
+        )
     if b1.shape != (w1.shape[0],) or b2.shape != (w2.shape[0],):
-        raise ValueError(f"bias1 must have shape ({w1.shape[0]},) and bias2 " f"({w2.shape[0]},), got {b1.shape} and {b2.shape}")
+        raise ValueError(
+            f"bias1 must have shape ({w1.shape[0]},) and bias2 "
+            f"({w2.shape[0]},), got {b1.shape} and {b2.shape}"
+        )
     kh, kw = w2.shape[2:]
-    w = conv2d(w1.transpose(1, 0, 2, 3), w2[:, :, ::-1, ::-1], padding=(kh - 1, kw - 1)).transpose(1, 0, 2, 3)
+    w = conv2d(w1.transpose(1, 0, 2, 3), w2[:, :, ::-1, ::-1], padding=(kh - 1, kw - 1)).transpose(
+        1, 0, 2, 3
+    )
     b = b2 + w2.sum(axis=(2, 3)) @ b1
     return np.ascontiguousarray(w), b

@@ -89,15 +89,20 @@ def conv_reference(
     axes = tuple(range(2, 2 + d))
     windows = sliding_window_view(x, span, axis=axes)
     # 3. keep every s-th position and every d-th tap: (N, C, *out, *kernel)
-    windows = windows[(slice(None), slice(None)) + tuple(slice(None, None, si) for si in s)
-                      + tuple(slice(None, None, di) for di in dil)]
+    windows = windows[
+        (slice(None), slice(None))
+        + tuple(slice(None, None, si) for si in s)
+        + tuple(slice(None, None, di) for di in dil)
+    ]
     # 4. per group: sum over (channel, kernel taps) with the weights -> (N, *out, C_out / g)
     c_out_g = c_out // g
     parts = []
     for gi in range(g):
-        win = windows[:, gi * c_in_g:(gi + 1) * c_in_g]
-        wg = w[gi * c_out_g:(gi + 1) * c_out_g]
-        parts.append(np.tensordot(win, wg, axes=([1, *range(2 + d, 2 + 2 * d)], [1, *range(2, 2 + d)])))
+        win = windows[:, gi * c_in_g : (gi + 1) * c_in_g]
+        wg = w[gi * c_out_g : (gi + 1) * c_out_g]
+        parts.append(
+            np.tensordot(win, wg, axes=([1, *range(2 + d, 2 + 2 * d)], [1, *range(2, 2 + d)]))
+        )
     out = np.moveaxis(np.concatenate(parts, axis=-1), -1, 1)
     if bias is not None:
         b = as_float_array(bias, "bias").astype(x.dtype, copy=False)

@@ -112,5 +112,7 @@ def dropout_backward(grad_output, mask) -> np.ndarray:
     g = as_float_array(grad_output, "grad_output")
     m = as_float_array(mask, "mask")
     if g.shape != m.shape:
-        raise ValueError(f"grad_output and mask must have the same shape, got {g.shape} and {m.shape}")
+        raise ValueError(
+            f"grad_output and mask must have the same shape, got {g.shape} and {m.shape}"
+        )
     return g * m

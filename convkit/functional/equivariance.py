@@ -119,14 +119,19 @@ def equivariance_error(layer, x: np.ndarray, dy: int, dx: int) -> float:
     dx = check_int(dx, "dx")
     out = _call(layer, x)
     if out.ndim < 2:
-        raise ValueError(f"layer must return an array with at least 2 dimensions to shift, got shape {out.shape}")
+        raise ValueError(
+            f"layer must return an array with at least 2 dimensions to shift, got shape {out.shape}"
+        )
     shifted_first = _call(layer, circular_shift(x, dy, dx))
     if shifted_first.shape != out.shape:
         raise ValueError(
             f"layer returned shape {shifted_first.shape} for the shifted input "
             f"but {out.shape} for the input"
         )
-    diff = np.abs(np.asarray(shifted_first, dtype=float) - np.asarray(circular_shift(out, dy, dx), dtype=float))
+    diff = np.abs(
+        np.asarray(shifted_first, dtype=float)
+        - np.asarray(circular_shift(out, dy, dx), dtype=float)
+    )
     return float(diff.max()) if diff.size else 0.0
 
 

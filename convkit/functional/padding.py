@@ -27,7 +27,9 @@ def _pad_widths(pad_arg: Any, ndim: int) -> list[tuple[int, int]]:
         raise TypeError(f"pad must be a tuple of ints, got {type(pad_arg).__name__} {pad_arg!r}")
     values = [check_int(p, "pad") for p in pad_arg]
     if len(values) % 2:
-        raise ValueError(f"pad must have an even length (pairs of (before, after)), got length {len(values)}")
+        raise ValueError(
+            f"pad must have an even length (pairs of (before, after)), got length {len(values)}"
+        )
     if len(values) // 2 > ndim:
         raise ValueError(
             f"pad has {len(values)} entries, which pads {len(values) // 2} dimensions, "
@@ -39,7 +41,9 @@ def _pad_widths(pad_arg: Any, ndim: int) -> list[tuple[int, int]]:
     return widths
 
 
-def pad(input: Any, pad: Sequence[int], mode: str = "constant", value: float | None = None) -> np.ndarray:
+def pad(
+    input: Any, pad: Sequence[int], mode: str = "constant", value: float | None = None
+) -> np.ndarray:
     r"""Pad the trailing dimensions of ``input``, exactly as :func:`torch.nn.functional.pad`.
 
     ``pad`` is a flat tuple of ``(before, after)`` pairs that starts from the
@@ -115,7 +119,10 @@ def pad(input: Any, pad: Sequence[int], mode: str = "constant", value: float | N
         mode = "constant"
     if value is not None:
         if mode != "constant":
-            raise ValueError("value is only used by mode='constant'; " f"padding mode {mode!r} does not take a value")
+            raise ValueError(
+                "value is only used by mode='constant'; "
+                f"padding mode {mode!r} does not take a value"
+            )
         if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
             raise TypeError(f"value must be a real number, got {type(value).__name__} {value!r}")
     widths = _pad_widths(pad, x.ndim)
@@ -159,9 +166,15 @@ def pad(input: Any, pad: Sequence[int], mode: str = "constant", value: float | N
                 f"(size {size} after cropping): it would wrap around more than once"
             )
         if mode == "replicate" and size == 0:
-            raise ValueError(f"pad with mode 'replicate' needs a non-empty dimension {d} of input, got size 0")
+            raise ValueError(
+                f"pad with mode 'replicate' needs a non-empty dimension {d} of input, got size 0"
+            )
     out = np.pad(x, grow, mode=_NUMPY_MODE[mode])
     if mode == "circular":
         return out
     # crop the negative sides (a side is either padded or cropped, never both)
-    return out[tuple(slice(max(-b, 0), n - max(-a, 0)) for n, (b, a) in zip(out.shape, widths, strict=False))]
+    return out[
+        tuple(
+            slice(max(-b, 0), n - max(-a, 0)) for n, (b, a) in zip(out.shape, widths, strict=False)
+        )
+    ]

@@ -128,7 +128,9 @@ def _windows(x: np.ndarray, k, s, d, out):
     """View of shape (N, C, oH, oW, kH, kW) on a padded 4-D array."""
     span = (d[0] * (k[0] - 1) + 1, d[1] * (k[1] - 1) + 1)
     w = sliding_window_view(x, span, axis=(-2, -1))
-    return w[:, :, : (out[0] - 1) * s[0] + 1 : s[0], : (out[1] - 1) * s[1] + 1 : s[1], :: d[0], :: d[1]]
+    return w[
+        :, :, : (out[0] - 1) * s[0] + 1 : s[0], : (out[1] - 1) * s[1] + 1 : s[1], :: d[0], :: d[1]
+    ]
 
 
 def _padded(x: np.ndarray, k, s, p, d, out, value):
@@ -139,7 +141,9 @@ def _padded(x: np.ndarray, k, s, p, d, out, value):
     return np.pad(x, ((0, 0), (0, 0), (p[0], extra[0]), (p[1], extra[1])), constant_values=value)
 
 
-def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
+def max_pool2d(
+    input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False
+):
     r"""2-D max pooling over each channel, as :func:`torch.nn.functional.max_pool2d`.
 
     .. math::
@@ -215,7 +219,15 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
     return (result, indices) if return_indices else result
 
 
-def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True, divisor_override=None):
+def avg_pool2d(
+    input,
+    kernel_size,
+    stride=None,
+    padding=0,
+    ceil_mode=False,
+    count_include_pad=True,
+    divisor_override=None,
+):
     r"""2-D average pooling over each channel, as :func:`torch.nn.functional.avg_pool2d`.
 
     Each output is the sum of the input pixels in its window divided by
@@ -318,7 +330,9 @@ def adaptive_avg_pool2d(input, output_size):
     if x.dtype.kind != "f":
         x = x.astype(np.float64)
     if isinstance(output_size, (tuple, list)) and len(output_size) == 2:
-        size = tuple(x.shape[-2 + i] if output_size[i] is None else output_size[i] for i in range(2))
+        size = tuple(
+            x.shape[-2 + i] if output_size[i] is None else output_size[i] for i in range(2)
+        )
     else:
         size = output_size
     size = positive_tuple(size, 2, "output_size")
@@ -334,7 +348,9 @@ def adaptive_avg_pool2d(input, output_size):
         span = (end - start).astype(np.float64)
         shape = [1] * result.ndim
         shape[axis] = m
-        result = (np.take(csum, end, axis=axis) - np.take(csum, start, axis=axis)) / span.reshape(shape)
+        result = (np.take(csum, end, axis=axis) - np.take(csum, start, axis=axis)) / span.reshape(
+            shape
+        )
     result = result.astype(x.dtype, copy=False)
     return result[0] if unbatched else result
 
@@ -384,7 +400,9 @@ def max_unpool2d(input, indices, kernel_size, stride=None, padding=0, output_siz
         size = default
     else:
         if not isinstance(output_size, (tuple, list)) or len(output_size) < 2:
-            raise TypeError(f"output_size must be a tuple of at least two ints, got {output_size!r}")
+            raise TypeError(
+                f"output_size must be a tuple of at least two ints, got {output_size!r}"
+            )
         size = ntuple(tuple(output_size[-2:]), 2, "output_size")
         for i in range(2):
             if not default[i] - s[i] < size[i] < default[i] + s[i]:
@@ -394,7 +412,10 @@ def max_unpool2d(input, indices, kernel_size, stride=None, padding=0, output_siz
                     f"and {tuple(d + t for d, t in zip(default, s, strict=False))}"
                 )
     if min(size) <= 0:
-        raise ValueError(f"the unpooled size {tuple(size)} is not " "positive; check kernel_size, stride and padding")
+        raise ValueError(
+            f"the unpooled size {tuple(size)} is not "
+            "positive; check kernel_size, stride and padding"
+        )
     plane = size[0] * size[1]
     if ind.size and (ind.min() < 0 or ind.max() >= plane):
         raise ValueError(f"indices must lie in [0, {plane}) for output size {tuple(size)}")

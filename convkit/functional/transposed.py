@@ -46,7 +46,9 @@ def _conv_size(size: int, k: int, s: int, p: int, d: int) -> int:
 # ----------------------------------------------------------------------------------------------
 # output size
 # ----------------------------------------------------------------------------------------------
-def conv_transpose_output_size(input_size, kernel_size, stride=1, padding=0, output_padding=0, dilation=1):
+def conv_transpose_output_size(
+    input_size, kernel_size, stride=1, padding=0, output_padding=0, dilation=1
+):
     r"""Spatial output size of a transposed convolution, as computed by ``nn.ConvTranspose2d``.
 
     .. math::
@@ -193,7 +195,9 @@ def conv_matrix(weight, input_size, stride=1, padding=0, dilation=1):
 # ----------------------------------------------------------------------------------------------
 # transposed convolution
 # ----------------------------------------------------------------------------------------------
-def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
+def conv_transpose2d(
+    input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1
+):
     r"""2-D transposed convolution, exactly as :func:`torch.nn.functional.conv_transpose2d`.
 
     It is the adjoint (matrix transpose) of :func:`conv2d` with the same ``weight``,
@@ -286,7 +290,9 @@ def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_paddi
     for a in range(kh):  # loop over kernel taps only; each is one matmul over all pixels
         for b in range(kw):
             contrib = np.einsum("ngihw,gio->ngohw", xg, wg[:, :, :, a, b], optimize=True)
-            full[:, :, :, a * d[0] : a * d[0] + span_h : s[0], b * d[1] : b * d[1] + span_w : s[1]] += contrib
+            full[
+                :, :, :, a * d[0] : a * d[0] + span_h : s[0], b * d[1] : b * d[1] + span_w : s[1]
+            ] += contrib
     out = full[:, :, :, p[0] : p[0] + ho, p[1] : p[1] + wo].reshape(n, c_out, ho, wo)
     if bias is not None:
         out = out + bias.astype(dtype)[None, :, None, None]
@@ -367,7 +373,9 @@ def conv2d_backward(grad_output, input, weight, stride=1, padding=0, dilation=1,
     d = positive_tuple(dilation, 2, "dilation")
     ho, wo = _conv_size(h, kh, s[0], p[0], d[0]), _conv_size(w, kw, s[1], p[1], d[1])
     if ho < 1 or wo < 1:
-        raise ValueError(f"input of shape {input.shape} is too small for weight of shape {weight.shape}")
+        raise ValueError(
+            f"input of shape {input.shape} is too small for weight of shape {weight.shape}"
+        )
     if go.shape != (n, c_out, ho, wo):
         raise ValueError(f"grad_output must have shape {(n, c_out, ho, wo)}, got {go.shape}")
 
@@ -387,7 +395,9 @@ def conv2d_backward(grad_output, input, weight, stride=1, padding=0, dilation=1,
     span_h, span_w = (ho - 1) * s[0] + 1, (wo - 1) * s[1] + 1
     for a in range(kh):
         for b in range(kw):
-            patch = xp[:, :, a * d[0] : a * d[0] + span_h : s[0], b * d[1] : b * d[1] + span_w : s[1]]
+            patch = xp[
+                :, :, a * d[0] : a * d[0] + span_h : s[0], b * d[1] : b * d[1] + span_w : s[1]
+            ]
             patch = patch.reshape(n, g, c_in_g, ho, wo)
             grad_weight[:, :, :, a, b] = np.einsum("ngohw,ngihw->goi", go_g, patch, optimize=True)
     grad_weight = grad_weight.reshape(c_out, c_in_g, kh, kw)

@@ -102,7 +102,9 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
     if align_corners is not None:
         check_bool(align_corners, "align_corners")
         if mode == "nearest":
-            raise ValueError("align_corners can only be set with mode='bilinear', not mode='nearest'")
+            raise ValueError(
+                "align_corners can only be set with mode='bilinear', not mode='nearest'"
+            )
     if (size is None) == (scale_factor is None):
         raise ValueError("exactly one of size or scale_factor must be given")
 

@@ -63,7 +63,9 @@ class AlexNet(nn.Module):
         62378344
     """
 
-    def __init__(self, num_classes: int = 1000, in_channels: int = 3, dropout: float = 0.5, init_std=None):
+    def __init__(
+        self, num_classes: int = 1000, in_channels: int = 3, dropout: float = 0.5, init_std=None
+    ):
         super().__init__()
         num_classes = positive_int(num_classes, "num_classes")
         in_channels = positive_int(in_channels, "in_channels")

@@ -96,7 +96,14 @@ class Inception(nn.Module):
 def _conv_bn(in_channels, out_channels, kernel_size, stride, use_bn) -> nn.Sequential:
     """A bias-free convolution followed by BatchNorm (or by nothing when ``use_bn`` is False)."""
     layers: list[nn.Module] = [
-        nn.Conv2d(in_channels, out_channels, kernel_size, stride=stride, padding=kernel_size // 2, bias=False)
+        nn.Conv2d(
+            in_channels,
+            out_channels,
+            kernel_size,
+            stride=stride,
+            padding=kernel_size // 2,
+            bias=False,
+        )
     ]
     if use_bn:
         layers.append(nn.BatchNorm2d(out_channels))
@@ -274,7 +281,12 @@ class DepthwiseSeparableConv(nn.Module):
         self.in_channels = in_channels
         self.out_channels = out_channels
         self.depthwise = nn.Conv2d(
-            in_channels, in_channels, kernel_size, stride=stride, padding=padding, dilation=dilation,
+            in_channels,
+            in_channels,
+            kernel_size,
+            stride=stride,
+            padding=padding,
+            dilation=dilation,
             groups=in_channels,
         )
         self.pointwise = nn.Conv2d(in_channels, out_channels, kernel_size=1)

@@ -69,14 +69,20 @@ class GoogLeNet(nn.Module):
         def pool():
             return nn.MaxPool2d(kernel_size=3, stride=2, padding=1)
 
-        self.b1 = nn.Sequential(nn.Conv2d(in_channels, 64, 7, stride=2, padding=3), nn.ReLU(inplace=True), pool())
+        self.b1 = nn.Sequential(
+            nn.Conv2d(in_channels, 64, 7, stride=2, padding=3), nn.ReLU(inplace=True), pool()
+        )
         self.b2 = nn.Sequential(
             nn.Conv2d(64, 64, 1), nn.ReLU(inplace=True),
             nn.Conv2d(64, 192, 3, padding=1), nn.ReLU(inplace=True), pool(),
         )  # fmt: skip
         self.b3 = nn.Sequential(Inception(*cfg["3a"]), Inception(*cfg["3b"]), pool())
-        self.b4 = nn.Sequential(*(Inception(*cfg[k]) for k in ("4a", "4b", "4c", "4d", "4e")), pool())
-        self.b5 = nn.Sequential(Inception(*cfg["5a"]), Inception(*cfg["5b"]), nn.AdaptiveAvgPool2d(1), nn.Flatten())
+        self.b4 = nn.Sequential(
+            *(Inception(*cfg[k]) for k in ("4a", "4b", "4c", "4d", "4e")), pool()
+        )
+        self.b5 = nn.Sequential(
+            Inception(*cfg["5a"]), Inception(*cfg["5b"]), nn.AdaptiveAvgPool2d(1), nn.Flatten()
+        )
         self.fc = nn.Sequential(nn.Dropout(dropout), nn.Linear(1024, num_classes))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:

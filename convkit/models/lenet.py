@@ -91,7 +91,9 @@ class LeNet5(nn.Sequential):
         return f"variant={self.variant!r}"
 
 
-def reference_training_seconds(images, labels, *, epochs: int = 1, batch_size: int = 32, seed: int = 0) -> float:
+def reference_training_seconds(
+    images, labels, *, epochs: int = 1, batch_size: int = 32, seed: int = 0
+) -> float:
     """CPU seconds that ``epochs`` epochs of the course's reference LeNet-5 training take here.
 
     The reference recipe of exercise 09: a fresh ``LeNet5("modern")`` (seeded with ``seed``),
@@ -121,7 +123,10 @@ def reference_training_seconds(images, labels, *, epochs: int = 1, batch_size: i
     x = torch.from_numpy(np.asarray(images, dtype=np.float32)).unsqueeze(1)
     y = torch.from_numpy(np.asarray(labels, dtype=np.int64))
     if x.dim() != 4 or y.shape != (x.shape[0],):
-        raise ValueError("images must be (N, 28, 28) and labels (N,), " f"got {tuple(images.shape)} and {tuple(y.shape)}")
+        raise ValueError(
+            "images must be (N, 28, 28) and labels (N,), "
+            f"got {tuple(images.shape)} and {tuple(y.shape)}"
+        )
     gen = torch.Generator().manual_seed(seed)
     with torch.random.fork_rng():  # leave the caller's random state as it was
         torch.manual_seed(seed)

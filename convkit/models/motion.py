@@ -228,7 +228,9 @@ def train_clip_classifier(
 
 
 @torch.no_grad()
-def clip_accuracy(model: nn.Module, x, y, *, batch_size: int = 256, device: str | torch.device = "cpu") -> float:
+def clip_accuracy(
+    model: nn.Module, x, y, *, batch_size: int = 256, device: str | torch.device = "cpu"
+) -> float:
     """Fraction of clips whose arg-max logit equals the label (model in eval mode).
 
     Examples::

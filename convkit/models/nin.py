@@ -11,7 +11,9 @@ from convkit._validation import check_probability, nonnegative_int, positive_int
 __all__ = ["nin_block", "NiN"]
 
 
-def nin_block(in_channels: int, out_channels: int, kernel_size: int, stride: int = 1, padding: int = 0) -> nn.Sequential:
+def nin_block(
+    in_channels: int, out_channels: int, kernel_size: int, stride: int = 1, padding: int = 0
+) -> nn.Sequential:
     r"""A convolution followed by two 1x1 convolutions, each followed by a ReLU.
 
     The two 1x1 convolutions act as a small MLP applied at every pixel.

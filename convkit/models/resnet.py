@@ -68,7 +68,9 @@ class ResNet(nn.Module):
         layers = _int_tuple(layers, "layers")
         widths = _int_tuple(widths, "widths")
         if len(layers) != len(widths):
-            raise ValueError(f"layers and widths must have the same length, got {len(layers)} and {len(widths)}")
+            raise ValueError(
+                f"layers and widths must have the same length, got {len(layers)} and {len(widths)}"
+            )
         in_channels = positive_int(in_channels, "in_channels")
         num_classes = positive_int(num_classes, "num_classes")
         expansion = positive_int(expansion, "expansion")
@@ -100,7 +102,9 @@ class ResNet(nn.Module):
             stages.append(nn.Sequential(*blocks))
         self.stages = nn.Sequential(*stages)
         self.out_channels = channels
-        self.head = nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(channels, num_classes))
+        self.head = nn.Sequential(
+            nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(channels, num_classes)
+        )
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.head(self.stages(self.stem(x)))

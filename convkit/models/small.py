@@ -19,7 +19,11 @@ __all__ = ["SmallCNN", "mc_dropout_predict"]
 
 
 def _conv_bn_relu(c_in: int, c_out: int) -> list[nn.Module]:
-    return [nn.Conv2d(c_in, c_out, 3, padding=1, bias=False), nn.BatchNorm2d(c_out), nn.ReLU(inplace=True)]
+    return [
+        nn.Conv2d(c_in, c_out, 3, padding=1, bias=False),
+        nn.BatchNorm2d(c_out),
+        nn.ReLU(inplace=True),
+    ]
 
 
 class SmallCNN(nn.Sequential):
@@ -99,7 +103,9 @@ class SmallCNN(nn.Sequential):
 
 
 @torch.no_grad()
-def mc_dropout_predict(model: nn.Module, x: torch.Tensor, samples: int = 20, *, generator_seed: int | None = None):
+def mc_dropout_predict(
+    model: nn.Module, x: torch.Tensor, samples: int = 20, *, generator_seed: int | None = None
+):
     r"""Monte-Carlo dropout: average the softmax of ``samples`` passes with dropout switched on.
 
     Every :class:`torch.nn.Dropout` layer is put in training mode (it drops units at

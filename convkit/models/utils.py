@@ -62,7 +62,11 @@ def layer_table(
     depth = positive_int(depth, "depth")
     first = next(model.parameters(), None)
     device = first.device if first is not None else torch.device("cpu")
-    dtype = first.dtype if first is not None and first.is_floating_point() else torch.get_default_dtype()
+    dtype = (
+        first.dtype
+        if first is not None and first.is_floating_point()
+        else torch.get_default_dtype()
+    )
     rows: list[tuple[str, str, tuple[int, ...] | None, int]] = []
     handles = []
     for name, module in model.named_modules():
@@ -135,7 +139,14 @@ def copy_weights(source: nn.Module, target: nn.Module) -> nn.Module:
     new = {}
     for (sk, sv), (dk, dv) in zip(src.items(), dst.items(), strict=False):
         if sv.shape != dv.shape:
-            raise ValueError(f"source {sk} has shape {tuple(sv.shape)} " f"but target {dk} has shape {tuple(dv.shape)}")
-        new[dk] = sv.detach().clone().to(dtype=dv.dtype) if dv.is_floating_point() else sv.detach().clone()
+            raise ValueError(
+                f"source {sk} has shape {tuple(sv.shape)} "
+                f"but target {dk} has shape {tuple(dv.shape)}"
+            )
+        new[dk] = (
+            sv.detach().clone().to(dtype=dv.dtype)
+            if dv.is_floating_point()
+            else sv.detach().clone()
+        )
     target.load_state_dict(new, strict=True)
     return target

@@ -48,7 +48,10 @@ def vgg_block(num_convs: int, in_channels: int, out_channels: int) -> nn.Sequent
     out_channels = positive_int(out_channels, "out_channels")
     layers = []
     for i in range(num_convs):
-        layers += [nn.Conv2d(in_channels if i == 0 else out_channels, out_channels, 3, padding=1), nn.ReLU(inplace=True)]
+        layers += [
+            nn.Conv2d(in_channels if i == 0 else out_channels, out_channels, 3, padding=1),
+            nn.ReLU(inplace=True),
+        ]
     layers.append(nn.MaxPool2d(kernel_size=2, stride=2))
     return nn.Sequential(*layers)
 
@@ -56,15 +59,28 @@ def vgg_block(num_convs: int, in_channels: int, out_channels: int) -> nn.Sequent
 def _check_arch(conv_arch) -> tuple[tuple[int, int], ...]:
     if isinstance(conv_arch, str):
         if conv_arch not in VGG_ARCHS:
-            raise ValueError(f"conv_arch must be one of {sorted(VGG_ARCHS)} " f"or a tuple of pairs, got {conv_arch!r}")
+            raise ValueError(
+                f"conv_arch must be one of {sorted(VGG_ARCHS)} "
+                f"or a tuple of pairs, got {conv_arch!r}"
+            )
         return VGG_ARCHS[conv_arch]
     if not isinstance(conv_arch, (tuple, list)) or not conv_arch:
-        raise TypeError("conv_arch must be a non-empty tuple of " f"(num_convs, out_channels) pairs, got {conv_arch!r}")
+        raise TypeError(
+            "conv_arch must be a non-empty tuple of "
+            f"(num_convs, out_channels) pairs, got {conv_arch!r}"
+        )
     pairs = []
     for i, pair in enumerate(conv_arch):
         if not isinstance(pair, (tuple, list)) or len(pair) != 2:
-            raise TypeError(f"conv_arch[{i}] must be a pair (num_convs, out_channels), got {pair!r}")
-        pairs.append((positive_int(pair[0], f"conv_arch[{i}][0]"), positive_int(pair[1], f"conv_arch[{i}][1]")))
+            raise TypeError(
+                f"conv_arch[{i}] must be a pair (num_convs, out_channels), got {pair!r}"
+            )
+        pairs.append(
+            (
+                positive_int(pair[0], f"conv_arch[{i}][0]"),
+                positive_int(pair[1], f"conv_arch[{i}][1]"),
+            )
+        )
     return tuple(pairs)
 
 
@@ -111,7 +127,9 @@ class VGG(nn.Module):
         for _ in arch:
             side //= 2
         if side < 1:
-            raise ValueError(f"input_size {input_size} is too small for {len(arch)} blocks that each halve it")
+            raise ValueError(
+                f"input_size {input_size} is too small for {len(arch)} blocks that each halve it"
+            )
         blocks, channels = [], in_channels
         for num_convs, out_channels in arch:
             blocks.append(vgg_block(num_convs, channels, out_channels))

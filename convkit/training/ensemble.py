@@ -127,14 +127,20 @@ def train_ensemble(
     batch_size = _positive_int(batch_size, "batch_size")
     if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
         raise ValueError(f"seed must be a non-negative int, got {seed!r}")
-    for name, value in (("lr", lr), ("weight_decay", weight_decay), ("label_smoothing", label_smoothing)):
+    for name, value in (
+        ("lr", lr),
+        ("weight_decay", weight_decay),
+        ("label_smoothing", label_smoothing),
+    ):
         if isinstance(value, bool) or not isinstance(value, numbers.Real) or value < 0:
             raise ValueError(f"{name} must be a non-negative number, got {value!r}")
     if not lr > 0:
         raise ValueError(f"lr must be positive, got {lr!r}")
     augment = _default_augment if augment is None else augment
     if not callable(augment):
-        raise TypeError(f"augment must be a callable seed -> transform, got {type(augment).__name__}")
+        raise TypeError(
+            f"augment must be a callable seed -> transform, got {type(augment).__name__}"
+        )
     if transform is not None and not callable(transform):
         raise TypeError(f"transform must be callable or None, got {type(transform).__name__}")
     images, labels = np.asarray(images), np.asarray(labels)
@@ -143,7 +149,9 @@ def train_ensemble(
     else:
         held_out = [np.asarray(h) for h in held_out]
         if len(held_out) != members:
-            raise ValueError(f"held_out must hold one index array per member ({members}), got {len(held_out)}")
+            raise ValueError(
+                f"held_out must hold one index array per member ({members}), got {len(held_out)}"
+            )
         subsets = []
         for i, h in enumerate(held_out):
             if h.ndim != 1 or (h.size and h.dtype.kind not in "iu"):
@@ -178,7 +186,9 @@ def train_ensemble(
 
 
 @torch.no_grad()
-def average_proba(models, images, *, transform=None, views=((0, 0),), batch_size: int = 500, device=None):
+def average_proba(
+    models, images, *, transform=None, views=((0, 0),), batch_size: int = 500, device=None
+):
     r"""Average the softmax probabilities of several networks over shifted copies of the images.
 
     .. math::
@@ -226,7 +236,9 @@ def average_proba(models, images, *, transform=None, views=((0, 0),), batch_size
     if not views:
         raise ValueError("views must hold at least one (dx, dy) shift")
     for v in views:
-        if len(v) != 2 or not all(isinstance(d, numbers.Integral) and not isinstance(d, bool) for d in v):
+        if len(v) != 2 or not all(
+            isinstance(d, numbers.Integral) and not isinstance(d, bool) for d in v
+        ):
             raise ValueError(f"views must be (dx, dy) pairs of ints, got {v!r}")
     if transform is not None and not callable(transform):
         raise TypeError(f"transform must be callable or None, got {type(transform).__name__}")
@@ -243,10 +255,14 @@ def average_proba(models, images, *, transform=None, views=((0, 0),), batch_size
         for m in models:
             m.eval()
         for dx, dy in views:
-            shifted = images if (dx, dy) == (0, 0) else T.affine(images, translate=(int(dx), int(dy)))
+            shifted = (
+                images if (dx, dy) == (0, 0) else T.affine(images, translate=(int(dx), int(dy)))
+            )
             loader = DataLoader(ArrayDataset(shifted, dummy, transform), batch_size=batch_size)
             for m in models:
-                probs = torch.cat([torch.softmax(m(x.to(device)).float(), dim=1).cpu() for x, _ in loader])
+                probs = torch.cat(
+                    [torch.softmax(m(x.to(device)).float(), dim=1).cpu() for x, _ in loader]
+                )
                 total = probs if total is None else total + probs
     finally:
         for m, mode in zip(models, modes, strict=True):

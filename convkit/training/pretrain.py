@@ -83,10 +83,18 @@ class PretrainConfig:
             raise ValueError(f"arch must be one of {ARCHITECTURES}, got {self.arch!r}")
         for name, minimum in (("epochs", 1), ("batch_size", 1), ("seed", 0), ("threads", 1)):
             value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
+            if (
+                isinstance(value, bool)
+                or not isinstance(value, numbers.Integral)
+                or value < minimum
+            ):
                 kind = "positive" if minimum else "non-negative"
                 raise ValueError(f"{name} must be a {kind} int, got {value!r}")
-        if isinstance(self.lr, bool) or not isinstance(self.lr, numbers.Real) or not 0 < float(self.lr) < float("inf"):
+        if (
+            isinstance(self.lr, bool)
+            or not isinstance(self.lr, numbers.Real)
+            or not 0 < float(self.lr) < float("inf")
+        ):
             raise ValueError(f"lr must be a positive number, got {self.lr!r}")
 
     def as_dict(self) -> dict:
@@ -176,7 +184,9 @@ def cache_path(config: PretrainConfig | None = None, directory=None) -> Path:
     return folder / f"pretrained-{config.arch}-{cache_key(config)}.pt"
 
 
-def pretrain(config: PretrainConfig | None = None, *, progress: bool = False) -> tuple[nn.Sequential, dict]:
+def pretrain(
+    config: PretrainConfig | None = None, *, progress: bool = False
+) -> tuple[nn.Sequential, dict]:
     r"""Train the network of ``config`` on the 4,000 MNIST training digits, on the CPU.
 
     Adam, cross-entropy, shuffled mini-batches; the initial weights and the batch order come
@@ -214,7 +224,9 @@ def pretrain(config: PretrainConfig | None = None, *, progress: bool = False) ->
             data, batch_size=config.batch_size, shuffle=True,
             generator=torch.Generator().manual_seed(config.seed))  # fmt: skip
         start = time.perf_counter()
-        history = fit(model, loader, epochs=config.epochs, lr=config.lr, device="cpu", progress=progress)
+        history = fit(
+            model, loader, epochs=config.epochs, lr=config.lr, device="cpu", progress=progress
+        )
         seconds = time.perf_counter() - start
         xt, yt = mnist_split("test")
         test = [(torch.from_numpy(xt).unsqueeze(1), torch.from_numpy(yt))]
@@ -307,7 +319,9 @@ def load_pretrained(config: PretrainConfig | None = None, *, directory=None, ret
     try:
         _save(path, model, info, key)
     except OSError as err:
-        warnings.warn(f"could not cache the pretrained weights in {path}: {err}", RuntimeWarning, stacklevel=2)
+        warnings.warn(
+            f"could not cache the pretrained weights in {path}: {err}", RuntimeWarning, stacklevel=2
+        )
     info = dict(info, path=str(path), from_cache=False)
     if verbose:
         print(f"trained in {info['train_seconds']:.1f} s, saved to {path}")
@@ -317,10 +331,23 @@ def load_pretrained(config: PretrainConfig | None = None, *, directory=None, ret
 def main(argv=None) -> int:
     """``python -m convkit.training.pretrain [--force] [--cache-dir DIR] [--epochs N]``: make the
     cached weights."""
-    parser = argparse.ArgumentParser(prog="python -m convkit.training.pretrain", description=__doc__.split("\n")[0])
-    parser.add_argument("--force", action="store_true", help="retrain even if the weights are cached")
-    parser.add_argument("--cache-dir", default=None, help="cache folder (default: $CONVKIT_CACHE or ~/.cache/convkit)")
-    parser.add_argument("--epochs", type=int, default=PretrainConfig.epochs, help="training epochs (default: %(default)s)")
+    parser = argparse.ArgumentParser(
+        prog="python -m convkit.training.pretrain", description=__doc__.split("\n")[0]
+    )
+    parser.add_argument(
+        "--force", action="store_true", help="retrain even if the weights are cached"
+    )
+    parser.add_argument(
+        "--cache-dir",
+        default=None,
+        help="cache folder (default: $CONVKIT_CACHE or ~/.cache/convkit)",
+    )
+    parser.add_argument(
+        "--epochs",
+        type=int,
+        default=PretrainConfig.epochs,
+        help="training epochs (default: %(default)s)",
+    )
     args = parser.parse_args(argv)
     config = PretrainConfig(epochs=args.epochs)
     _, info = load_pretrained(config, directory=args.cache_dir, retrain=args.force, verbose=True)

@@ -97,8 +97,13 @@ def affine_batch(x: torch.Tensor, angle, translate, scale) -> torch.Tensor:
     return F.grid_sample(x, grid, mode="bilinear", padding_mode="zeros", align_corners=False)
 
 
-def random_affine_batch(x: torch.Tensor, degrees: float = 10.0, translate: float = 0.1,
-                        scale=(0.9, 1.1), generator: torch.Generator | None = None) -> torch.Tensor:
+def random_affine_batch(
+    x: torch.Tensor,
+    degrees: float = 10.0,
+    translate: float = 0.1,
+    scale=(0.9, 1.1),
+    generator: torch.Generator | None = None,
+) -> torch.Tensor:
     r"""A random :func:`affine_batch` per image: the batched form of ``T.RandomAffine``.
 
     For every image, independently: an angle uniform in :math:`[-d, d]` degrees, a shift
@@ -161,7 +166,9 @@ class RecipeResult:
 def _check_positive(value, name, integral=False):
     kind_ok = isinstance(value, numbers.Integral) if integral else isinstance(value, numbers.Real)
     if isinstance(value, bool) or not kind_ok or not value > 0:
-        raise ValueError(f"{name} must be a positive {'int' if integral else 'number'}, got {value!r}")
+        raise ValueError(
+            f"{name} must be a positive {'int' if integral else 'number'}, got {value!r}"
+        )
     return int(value) if integral else float(value)
 
 
@@ -272,9 +279,15 @@ def train_recipe(
     decay, no_decay = [], []
     for _name, param in model.named_parameters():
         (no_decay if param.dim() == 1 else decay).append(param)
-    optimizer = torch.optim.SGD([{"params": decay, "weight_decay": weight_decay},
-                                 {"params": no_decay, "weight_decay": 0.0}],
-                                lr=lr, momentum=momentum, nesterov=True)
+    optimizer = torch.optim.SGD(
+        [
+            {"params": decay, "weight_decay": weight_decay},
+            {"params": no_decay, "weight_decay": 0.0},
+        ],
+        lr=lr,
+        momentum=momentum,
+        nesterov=True,
+    )
     per_epoch = math.ceil(len(x) / batch_size)
     total = epochs * per_epoch
     warm = max(1, round(warmup * total)) if warmup > 0 else 0
@@ -294,7 +307,7 @@ def train_recipe(
         order = torch.randperm(len(x), generator=gen).to(device)
         total_loss = torch.zeros((), device=device)
         for b in range(per_epoch):
-            idx = order[b * batch_size:(b + 1) * batch_size]
+            idx = order[b * batch_size : (b + 1) * batch_size]
             xb, yb = x[idx], y[idx]
             if augment:
                 xb = random_affine_batch(xb, degrees, translate, scale, generator=aug_gen)
@@ -311,20 +324,31 @@ def train_recipe(
             if averaged is not None:
                 decay = min(ema, (1 + step) / (10 + step))  # short memory early on
                 with torch.no_grad():
-                    for a, m in zip(averaged.state_dict().values(), model.state_dict().values(), strict=True):
+                    for a, m in zip(
+                        averaged.state_dict().values(), model.state_dict().values(), strict=True
+                    ):
                         if a.is_floating_point():
                             a.mul_(decay).add_(m.detach(), alpha=1 - decay)
                         else:
                             a.copy_(m)
         losses.append(float(total_loss) / len(x))
     result_model = (averaged if averaged is not None else model).eval()
-    return RecipeResult(result_model, total, time.process_time() - start_cpu,
-                        time.perf_counter() - start_wall, losses, mean, std, device.type)
+    return RecipeResult(
+        result_model,
+        total,
+        time.process_time() - start_cpu,
+        time.perf_counter() - start_wall,
+        losses,
+        mean,
+        std,
+        device.type,
+    )
 
 
 @torch.no_grad()
-def predict_proba(models, images, *, mean: float = 0.0, std: float = 1.0, views=((0, 0),),
-                  batch_size: int = 1000) -> torch.Tensor:
+def predict_proba(
+    models, images, *, mean: float = 0.0, std: float = 1.0, views=((0, 0),), batch_size: int = 1000
+) -> torch.Tensor:
     r"""Softmax probabilities averaged over networks and whole-pixel shifted views.
 
     .. math::
@@ -373,13 +397,13 @@ def predict_proba(models, images, *, mean: float = 0.0, std: float = 1.0, views=
             for dx, dy in views:
                 pad = max(abs(dx), abs(dy))
                 padded = F.pad(x, (pad, pad, pad, pad)) if pad else x
-                shifted = padded[..., pad - dy:pad - dy + h, pad - dx:pad - dx + w]
+                shifted = padded[..., pad - dy : pad - dy + h, pad - dx : pad - dx + w]
                 for b in range(0, len(x), batch_size):
-                    xb = ((shifted[b:b + batch_size] - mean) / std).to(device)
+                    xb = ((shifted[b : b + batch_size] - mean) / std).to(device)
                     prob = torch.softmax(m(xb).float(), dim=1).cpu()
                     if out is None:
                         out = torch.zeros(len(x), prob.shape[1])
-                    out[b:b + batch_size] += prob
+                    out[b : b + batch_size] += prob
         if out is None:  # no images: nothing to average (a TypeError, as before)
             raise TypeError("images must hold at least one image")
         total = out / (len(models) * len(views))

@@ -159,7 +159,9 @@ class History:
             ax.grid(alpha=0.3)
             ax.legend()
             if len(self):
-                ax.set_xticks(epochs if len(self) <= 12 else np.linspace(1, len(self), 6).round().astype(int))
+                ax.set_xticks(
+                    epochs if len(self) <= 12 else np.linspace(1, len(self), 6).round().astype(int)
+                )
         if title:
             fig.suptitle(title)
         fig.tight_layout()
@@ -201,7 +203,9 @@ def _batch_correct(output: torch.Tensor, target: torch.Tensor):
     return None
 
 
-def evaluate(model: nn.Module, loader, device=None, *, loss_fn=None, amp=None, channels_last=None) -> Evaluation:
+def evaluate(
+    model: nn.Module, loader, device=None, *, loss_fn=None, amp=None, channels_last=None
+) -> Evaluation:
     """Mean loss and accuracy of ``model`` over ``loader``, in eval mode and without gradients.
 
     Args:
@@ -313,7 +317,9 @@ def fit(
     if not isinstance(model, nn.Module):
         raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
     if optimizer is not None and not isinstance(optimizer, torch.optim.Optimizer):
-        raise TypeError(f"optimizer must be a torch.optim.Optimizer or None, got {type(optimizer).__name__}")
+        raise TypeError(
+            f"optimizer must be a torch.optim.Optimizer or None, got {type(optimizer).__name__}"
+        )
     if isinstance(lr, bool) or not isinstance(lr, numbers.Real) or not lr > 0:
         raise ValueError(f"lr must be a positive number, got {lr!r}")
     device = _resolve_device(device)
@@ -375,7 +381,9 @@ def fit(
             history.train_time.append(train_time)
             history.train_samples = count
             if val_loader is not None:
-                ev = evaluate(model, val_loader, device, loss_fn=loss_fn, amp=amp, channels_last=channels_last)
+                ev = evaluate(
+                    model, val_loader, device, loss_fn=loss_fn, amp=amp, channels_last=channels_last
+                )
             else:
                 ev = Evaluation(float("nan"), float("nan"))
             history.val_loss.append(ev.loss)
@@ -384,7 +392,10 @@ def fit(
             if scheduler is not None:
                 scheduler.step()
             if bar is not None:
-                post = {"loss": f"{history.train_loss[-1]:.4f}", "acc": f"{history.train_acc[-1]:.4f}"}
+                post = {
+                    "loss": f"{history.train_loss[-1]:.4f}",
+                    "acc": f"{history.train_acc[-1]:.4f}",
+                }
                 if val_loader is not None:
                     post["val_acc"] = f"{ev.accuracy:.4f}"
                 bar.set_postfix(post)

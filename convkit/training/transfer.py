@@ -38,13 +38,19 @@ def _select(model: nn.Module, up_to, prefixes) -> list[nn.Parameter]:
         children = list(model.children())
         up_to = nonnegative_int(up_to, "up_to")
         if up_to > len(children):
-            raise ValueError(f"up_to must be at most the number of children ({len(children)}), got {up_to}")
+            raise ValueError(
+                f"up_to must be at most the number of children ({len(children)}), got {up_to}"
+            )
         return [p for child in children[:up_to] for p in child.parameters()]
     if isinstance(prefixes, str):
         prefixes = (prefixes,)
     if not isinstance(prefixes, (tuple, list)) or not all(isinstance(p, str) for p in prefixes):
         raise TypeError(f"prefixes must be a str or a sequence of str, got {prefixes!r}")
-    return [p for n, p in model.named_parameters() if any(n == q or n.startswith(q + ".") for q in prefixes)]
+    return [
+        p
+        for n, p in model.named_parameters()
+        if any(n == q or n.startswith(q + ".") for q in prefixes)
+    ]
 
 
 def freeze(model: nn.Module, up_to: int | None = None, *, prefixes=None) -> nn.Module:
@@ -89,7 +95,11 @@ def unfreeze(model: nn.Module, up_to: int | None = None, *, prefixes=None) -> nn
         ['1.weight', '1.bias']
     """
     _check_module(model)
-    params = list(model.parameters()) if up_to is None and prefixes is None else _select(model, up_to, prefixes)
+    params = (
+        list(model.parameters())
+        if up_to is None and prefixes is None
+        else _select(model, up_to, prefixes)
+    )
     for p in params:
         p.requires_grad_(True)
     return model
@@ -227,12 +237,14 @@ def extract_features(model: nn.Module, images, *, batch_size: int = 512, device=
         device = next(model.parameters()).device
     head = model.get_submodule(head_name(model))
     captured = []
-    handle = head.register_forward_hook(lambda module, inputs, output: captured.append(inputs[0].detach().cpu()))
+    handle = head.register_forward_hook(
+        lambda module, inputs, output: captured.append(inputs[0].detach().cpu())
+    )
     was_training = model.training
     model.eval()
     try:
         for start in range(0, len(x), batch_size):
-            model(x[start:start + batch_size].to(device=device, dtype=torch.float32))
+            model(x[start : start + batch_size].to(device=device, dtype=torch.float32))
     finally:
         handle.remove()
         model.train(was_training)
@@ -336,7 +348,9 @@ def few_label_split(labels, per_class: int, seed: int = 0) -> tuple[np.ndarray, 
     for c in np.unique(labels):
         members = np.flatnonzero(labels == c)
         if len(members) <= per_class:
-            raise ValueError(f"class {c} has {len(members)} samples, per_class must be smaller, got {per_class}")
+            raise ValueError(
+                f"class {c} has {len(members)} samples, per_class must be smaller, got {per_class}"
+            )
         chosen.append(rng.choice(members, size=per_class, replace=False))
     labelled = np.sort(np.concatenate(chosen))
     return labelled, np.setdiff1d(np.arange(len(labels)), labelled)
@@ -366,7 +380,12 @@ def train_few(model: nn.Module, images, labels, *, groups=None, lr: float = 1e-3
     if device is None:
         device = next(model.parameters()).device
     if groups is None:
-        groups = [{"params": [p for p in model.parameters() if p.requires_grad], "lr": positive_real(lr, "lr")}]
+        groups = [
+            {
+                "params": [p for p in model.parameters() if p.requires_grad],
+                "lr": positive_real(lr, "lr"),
+            }
+        ]
     optimizer = torch.optim.Adam(groups)
     x = torch.as_tensor(np.asarray(images, dtype=np.float32)).to(device)
     y = torch.as_tensor(np.asarray(labels, dtype=np.int64)).to(device)
@@ -375,7 +394,7 @@ def train_few(model: nn.Module, images, labels, *, groups=None, lr: float = 1e-3
     for _ in range(epochs):
         order = torch.randperm(len(x), generator=gen).to(device)
         for start in range(0, len(x), batch_size):
-            idx = order[start:start + batch_size]
+            idx = order[start : start + batch_size]
             optimizer.zero_grad()
             nn.functional.cross_entropy(model(x[idx]), y[idx]).backward()
             optimizer.step()
@@ -399,6 +418,11 @@ def accuracy(model: nn.Module, images, labels, *, batch_size: int = 1024) -> flo
     device = next(model.parameters()).device
     x = torch.as_tensor(np.asarray(images, dtype=np.float32))
     y = np.asarray(labels)
-    pred = torch.cat([model(x[s:s + batch_size].to(device)).argmax(1).cpu() for s in range(0, len(x), batch_size)])
+    pred = torch.cat(
+        [
+            model(x[s : s + batch_size].to(device)).argmax(1).cpu()
+            for s in range(0, len(x), batch_size)
+        ]
+    )
     model.train(was_training)
     return float(np.mean(pred.numpy() == y))

@@ -74,7 +74,9 @@ def _to_numpy(x, name: str = "img", min_ndim: int = 2) -> tuple[np.ndarray, obje
     if x.dtype.kind not in "biuf":
         raise TypeError(f"{name} must hold real numbers, got dtype {x.dtype}")
     if x.ndim < min_ndim:
-        raise ValueError(f"{name} must have at least {min_ndim} dimensions (..., H, W), got shape {x.shape}")
+        raise ValueError(
+            f"{name} must have at least {min_ndim} dimensions (..., H, W), got shape {x.shape}"
+        )
     if x.dtype.kind != "f":
         x = x.astype(np.float64)
     return x, like
@@ -241,7 +243,9 @@ def resized_crop(img, top: int, left: int, height: int, width: int, size, mode: 
     return _back(out.reshape(lead + (out_h, out_w)).astype(x.dtype, copy=False), like)
 
 
-def random_resized_crop_params(height: int, width: int, scale=(0.08, 1.0), ratio=(3 / 4, 4 / 3), rng=None):
+def random_resized_crop_params(
+    height: int, width: int, scale=(0.08, 1.0), ratio=(3 / 4, 4 / 3), rng=None
+):
     r"""Draw the box of a random resized crop: ``(top, left, h, w)``.
 
     The usual recipe (Szegedy et al., 2015; torchvision's ``RandomResizedCrop``). Up to
@@ -340,7 +344,9 @@ def rgb_to_hsv(img):
     maxc, minc = x.max(axis=-3), x.min(axis=-3)
     delta = maxc - minc
     safe = np.where(delta > 0, delta, 1.0)
-    hue = np.where(maxc == r, (g - b) / safe, np.where(maxc == g, (b - r) / safe + 2.0, (r - g) / safe + 4.0))
+    hue = np.where(
+        maxc == r, (g - b) / safe, np.where(maxc == g, (b - r) / safe + 2.0, (r - g) / safe + 4.0)
+    )
     hue = np.where(delta > 0, (hue / 6.0) % 1.0, 0.0)
     sat = np.where(maxc > 0, delta / np.where(maxc > 0, maxc, 1.0), 0.0)
     return _back(np.stack([hue, sat, maxc], axis=-3).astype(x.dtype, copy=False), like)
@@ -496,7 +502,9 @@ def affine(img, angle: float = 0.0, translate=(0.0, 0.0), scale: float = 1.0, fi
     theta = math.radians(angle)
     # exact zeros for quarter turns, so that 90 degrees is exactly np.rot90
     cos, sin = (0.0 if abs(v) < 1e-12 else v for v in (math.cos(theta), math.sin(theta)))
-    rows, cols = np.meshgrid(np.arange(H, dtype=np.float64), np.arange(W, dtype=np.float64), indexing="ij")
+    rows, cols = np.meshgrid(
+        np.arange(H, dtype=np.float64), np.arange(W, dtype=np.float64), indexing="ij"
+    )
     u, v = cols - cx - dx, rows - cy - dy  # x right, y down
     # the forward map turns (u, v) counter-clockwise on screen:
     # u' = cos u + sin v, v' = -sin u + cos v;
@@ -512,7 +520,12 @@ def _bilinear_sample(x: np.ndarray, sy: np.ndarray, sx: np.ndarray, fill: float)
     y0, x0 = np.floor(sy).astype(np.int64), np.floor(sx).astype(np.int64)
     wy, wx = sy - y0, sx - x0
     out = np.zeros(x.shape[:-2] + sy.shape, dtype=np.float64)
-    for oy, ox, w in ((0, 0, (1 - wy) * (1 - wx)), (0, 1, (1 - wy) * wx), (1, 0, wy * (1 - wx)), (1, 1, wy * wx)):
+    for oy, ox, w in (
+        (0, 0, (1 - wy) * (1 - wx)),
+        (0, 1, (1 - wy) * wx),
+        (1, 0, wy * (1 - wx)),
+        (1, 1, wy * wx),
+    ):
         yy, xx = y0 + oy, x0 + ox
         inside = (yy >= 0) & (yy < H) & (xx >= 0) & (xx < W)
         vals = x[..., np.clip(yy, 0, H - 1), np.clip(xx, 0, W - 1)]
@@ -718,11 +731,21 @@ def mix_targets(y_a, y_b, lam: float, num_classes: int) -> np.ndarray:
     """
     ya = np.asarray(y_a.detach().cpu() if _is_tensor(y_a) else y_a)
     yb = np.asarray(y_b.detach().cpu() if _is_tensor(y_b) else y_b)
-    if ya.ndim != 1 or ya.shape != yb.shape or ya.dtype.kind not in "iu" or yb.dtype.kind not in "iu":
-        raise TypeError("y_a and y_b must be 1-D integer arrays of " f"the same length, got {ya.shape} and {yb.shape}")
+    if (
+        ya.ndim != 1
+        or ya.shape != yb.shape
+        or ya.dtype.kind not in "iu"
+        or yb.dtype.kind not in "iu"
+    ):
+        raise TypeError(
+            "y_a and y_b must be 1-D integer arrays of "
+            f"the same length, got {ya.shape} and {yb.shape}"
+        )
     lam = _probability(lam, "lam")
     num_classes = check_int(num_classes, "num_classes")
-    if num_classes < 1 or (ya.size and (min(ya.min(), yb.min()) < 0 or max(ya.max(), yb.max()) >= num_classes)):
+    if num_classes < 1 or (
+        ya.size and (min(ya.min(), yb.min()) < 0 or max(ya.max(), yb.max()) >= num_classes)
+    ):
         raise ValueError(f"labels must lie in [0, num_classes) with num_classes={num_classes}")
     out = np.zeros((len(ya), int(num_classes)))
     rows = np.arange(len(ya))

@@ -74,7 +74,9 @@ class Compose:
 
     def __init__(self, transforms):
         if not isinstance(transforms, (list, tuple)):
-            raise TypeError(f"transforms must be a list of callables, got {type(transforms).__name__}")
+            raise TypeError(
+                f"transforms must be a list of callables, got {type(transforms).__name__}"
+            )
         for i, t in enumerate(transforms):
             if not callable(t):
                 raise TypeError(f"transforms[{i}] is not callable: {t!r}")
@@ -88,7 +90,6 @@ class Compose:
     def __repr__(self) -> str:
         inner = "".join(f"\n    {t!r}," for t in self.transforms)
         return f"Compose([{inner}\n])"
-
 
 
 class Normalize:
@@ -126,7 +127,9 @@ class Normalize:
         if self.std.ndim != 1 or not np.all(np.isfinite(self.std)) or np.any(self.std <= 0):
             raise ValueError(f"std must be positive and finite, got {std!r}")
         if len(self.mean) != len(self.std) and 1 not in (len(self.mean), len(self.std)):
-            raise ValueError(f"mean and std must have the same length, got {len(self.mean)} and {len(self.std)}")
+            raise ValueError(
+                f"mean and std must have the same length, got {len(self.mean)} and {len(self.std)}"
+            )
 
     def _stats(self, x: np.ndarray):
         if x.ndim < 3:
@@ -150,7 +153,6 @@ class Normalize:
 
     def __repr__(self) -> str:
         return f"Normalize(mean={self.mean.tolist()}, std={self.std.tolist()})"
-
 
 
 class PerImageStandardize:
@@ -187,7 +189,6 @@ class PerImageStandardize:
 
     def __repr__(self) -> str:
         return "PerImageStandardize()"
-
 
 
 class ZCAWhitening:
@@ -253,14 +254,15 @@ class ZCAWhitening:
             raise RuntimeError("call fit(images) before using ZCAWhitening")
         x, like = _to_numpy(img, "img", 3)
         if x.shape[-3:] != self.shape_ or x.ndim not in (3, 4):
-            raise ValueError(f"img must have shape (C, H, W) = {self.shape_} (or a batch of them), got {x.shape}")
+            raise ValueError(
+                f"img must have shape (C, H, W) = {self.shape_} (or a batch of them), got {x.shape}"
+            )
         flat = x.reshape(-1, int(np.prod(self.shape_))).astype(np.float64)
         out = (flat - self.mean_) @ self.matrix_  # the matrix is symmetric
         return _back(out.reshape(x.shape).astype(x.dtype), like)
 
     def __repr__(self) -> str:
         return f"ZCAWhitening(eps={self.eps})"
-
 
 
 class RandomHorizontalFlip:
@@ -306,7 +308,6 @@ class RandomHorizontalFlip:
         return f"RandomHorizontalFlip(p={self.p})"
 
 
-
 class CenterCrop:
     """:func:`center_crop` as a transform: the test-time counterpart of :class:`RandomResizedCrop`.
 
@@ -324,7 +325,6 @@ class CenterCrop:
 
     def __repr__(self) -> str:
         return f"CenterCrop(size={self.size})"
-
 
 
 class RandomResizedCrop:
@@ -373,7 +373,6 @@ class RandomResizedCrop:
         return f"RandomResizedCrop(size={self.size}, scale={self.scale}, ratio={self.ratio})"
 
 
-
 class ColorJitter:
     r"""Randomly change brightness, contrast, saturation and hue of RGB images in [0, 1].
 
@@ -412,12 +411,17 @@ class ColorJitter:
         """``(order, b, c, s, h)``: a permutation of the four steps and the drawn factors (None:
         off)."""
         order = rng.permutation(4)
-        factors = [None if r is None else float(rng.uniform(r[0], r[1])) for r in (brightness, contrast, saturation, hue)]
+        factors = [
+            None if r is None else float(rng.uniform(r[0], r[1]))
+            for r in (brightness, contrast, saturation, hue)
+        ]
         return (order, *factors)
 
     def __call__(self, img):
         x, like = _rgb(img)
-        order, *factors = self.get_params(self.brightness, self.contrast, self.saturation, self.hue, self.rng)
+        order, *factors = self.get_params(
+            self.brightness, self.contrast, self.saturation, self.hue, self.rng
+        )
         steps = (adjust_brightness, adjust_contrast, adjust_saturation, adjust_hue)
         for k in order:
             if factors[k] is not None:
@@ -429,7 +433,6 @@ class ColorJitter:
             f"ColorJitter(brightness={self.brightness}, contrast={self.contrast}, "
             f"saturation={self.saturation}, hue={self.hue})"
         )
-
 
 
 class RandomAffine:
@@ -489,12 +492,15 @@ class RandomAffine:
 
     def __call__(self, img):
         x, like = _to_numpy(img, "img")
-        angle, shift, s = self.get_params(self.degrees, self.translate, self.scale, x.shape[-2:], self.rng)
+        angle, shift, s = self.get_params(
+            self.degrees, self.translate, self.scale, x.shape[-2:], self.rng
+        )
         return _back(affine(x, angle, shift, s, self.fill), like)
 
     def __repr__(self) -> str:
-        return f"RandomAffine(degrees={self.degrees}, translate={self.translate}, scale={self.scale})"
-
+        return (
+            f"RandomAffine(degrees={self.degrees}, translate={self.translate}, scale={self.scale})"
+        )
 
 
 class Cutout:
@@ -536,4 +542,3 @@ class Cutout:
 
     def __repr__(self) -> str:
         return f"Cutout(size={self.size}, fill={self.fill})"
-
