@@ -10,8 +10,16 @@ from convkit._validation import as_real_array, check_bool, check_probability, no
 __all__ = ["batch_norm2d"]
 
 
-def batch_norm2d(input, running_mean, running_var, weight=None, bias=None, training: bool = False,
-                 momentum: float = 0.1, eps: float = 1e-5):  # fmt: skip
+def batch_norm2d(
+    input,
+    running_mean,
+    running_var,
+    weight=None,
+    bias=None,
+    training: bool = False,
+    momentum: float = 0.1,
+    eps: float = 1e-5,
+):
     r"""Batch normalisation of an NCHW array, one mean and variance per channel.
 
     In training mode each channel :math:`c` is normalised with the mean and the

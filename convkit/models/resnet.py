@@ -57,9 +57,16 @@ class ResNet(nn.Module):
         torch.Size([2, 10])
     """
 
-    def __init__(self, block: str = "basic", layers=(2, 2, 2, 2), widths=(64, 128, 256, 512),
-                 in_channels: int = 3, num_classes: int = 1000, stem: str = "imagenet",
-                 expansion: int = 4):  # fmt: skip
+    def __init__(
+        self,
+        block: str = "basic",
+        layers=(2, 2, 2, 2),
+        widths=(64, 128, 256, 512),
+        in_channels: int = 3,
+        num_classes: int = 1000,
+        stem: str = "imagenet",
+        expansion: int = 4,
+    ):
         super().__init__()
         if block not in ("basic", "bottleneck"):
             raise ValueError(f"block must be 'basic' or 'bottleneck', got {block!r}")
@@ -127,8 +134,13 @@ def resnet50(num_classes: int = 1000, in_channels: int = 3) -> ResNet:
     return ResNet("bottleneck", (3, 4, 6, 3), (64, 128, 256, 512), in_channels, num_classes)
 
 
-def small_resnet(num_classes: int = 10, in_channels: int = 1, widths=(16, 32, 64), layers=(2, 2, 2),
-                 block: str = "basic") -> ResNet:  # fmt: skip
+def small_resnet(
+    num_classes: int = 10,
+    in_channels: int = 1,
+    widths=(16, 32, 64),
+    layers=(2, 2, 2),
+    block: str = "basic",
+) -> ResNet:
     """A small ResNet for 28x28 digits: 3x3 stem, no max pool, three stages (28 -> 14 -> 7).
 
     With the defaults: two basic blocks per stage, widths 16, 32, 64 (13 convolutions

@@ -70,8 +70,14 @@ class SmallCNN(nn.Sequential):
         [Dropout(p=0.3, inplace=False), Dropout(p=0.3, inplace=False)]
     """
 
-    def __init__(self, widths=(32, 64, 128), hidden: int = 128, p: float = 0.3,
-                 in_channels: int = 1, num_classes: int = 10):  # fmt: skip
+    def __init__(
+        self,
+        widths=(32, 64, 128),
+        hidden: int = 128,
+        p: float = 0.3,
+        in_channels: int = 1,
+        num_classes: int = 10,
+    ):
         if not isinstance(widths, (tuple, list)) or len(widths) != 3:
             raise TypeError(f"widths must be a tuple of 3 ints, got {widths!r}")
         w1, w2, w3 = (_positive_int(w, f"widths[{i}]") for i, w in enumerate(widths))

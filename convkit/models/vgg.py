@@ -114,8 +114,15 @@ class VGG(nn.Module):
         torch.Size([2, 10])
     """
 
-    def __init__(self, conv_arch, in_channels: int = 3, num_classes: int = 1000,
-                 input_size: int = 224, hidden: int = 4096, dropout: float = 0.5):  # fmt: skip
+    def __init__(
+        self,
+        conv_arch,
+        in_channels: int = 3,
+        num_classes: int = 1000,
+        input_size: int = 224,
+        hidden: int = 4096,
+        dropout: float = 0.5,
+    ):
         super().__init__()
         arch = _check_arch(conv_arch)
         in_channels = positive_int(in_channels, "in_channels")

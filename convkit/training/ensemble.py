@@ -171,15 +171,25 @@ def train_ensemble(
         aug = augment(s)
         train_tf = aug if transform is None else T.Compose([aug, transform])
         keep = subsets[i]
-        loader = DataLoader(ArrayDataset(images[keep], labels[keep], train_tf),
-                            batch_size=batch_size, shuffle=True,
-                            generator=torch.Generator().manual_seed(s))  # fmt: skip
+        loader = DataLoader(
+            ArrayDataset(images[keep], labels[keep], train_tf),
+            batch_size=batch_size,
+            shuffle=True,
+            generator=torch.Generator().manual_seed(s),
+        )
         optimizer = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=weight_decay)
         schedule = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=lr, total_steps=epochs + 1)
-        history = fit(model, loader, val_loader, epochs=epochs, optimizer=optimizer,
-                      scheduler=schedule,
-                      loss_fn=nn.CrossEntropyLoss(label_smoothing=label_smoothing),
-                      device=device, progress=False)  # fmt: skip
+        history = fit(
+            model,
+            loader,
+            val_loader,
+            epochs=epochs,
+            optimizer=optimizer,
+            scheduler=schedule,
+            loss_fn=nn.CrossEntropyLoss(label_smoothing=label_smoothing),
+            device=device,
+            progress=False,
+        )
         models.append(model.eval())
         histories.append(history)
     return TrainedEnsemble(models, histories, time.process_time() - start)

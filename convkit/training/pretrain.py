@@ -38,8 +38,17 @@ from pathlib import Path
 import torch
 from torch import nn
 
-__all__ = ["PretrainConfig", "ARCHITECTURES", "build_network", "cache_dir", "cache_key",
-           "cache_path", "pretrain", "load_pretrained", "main"]  # fmt: skip
+__all__ = [
+    "PretrainConfig",
+    "ARCHITECTURES",
+    "build_network",
+    "cache_dir",
+    "cache_key",
+    "cache_path",
+    "pretrain",
+    "load_pretrained",
+    "main",
+]
 
 # Bump when the training code below changes in a way that changes the weights.
 TRAINING_CODE_VERSION = 1
@@ -221,8 +230,11 @@ def pretrain(
         x, y = mnist_split("train")
         data = torch.utils.data.TensorDataset(torch.from_numpy(x).unsqueeze(1), torch.from_numpy(y))
         loader = torch.utils.data.DataLoader(
-            data, batch_size=config.batch_size, shuffle=True,
-            generator=torch.Generator().manual_seed(config.seed))  # fmt: skip
+            data,
+            batch_size=config.batch_size,
+            shuffle=True,
+            generator=torch.Generator().manual_seed(config.seed),
+        )
         start = time.perf_counter()
         history = fit(
             model, loader, epochs=config.epochs, lr=config.lr, device="cpu", progress=progress
@@ -274,8 +286,13 @@ def _load(path: Path, key: str, arch: str):
     return model.eval(), info
 
 
-def load_pretrained(config: PretrainConfig | None = None, *, directory=None, retrain: bool = False,
-                    verbose: bool = False) -> tuple[nn.Sequential, dict]:  # fmt: skip
+def load_pretrained(
+    config: PretrainConfig | None = None,
+    *,
+    directory=None,
+    retrain: bool = False,
+    verbose: bool = False,
+) -> tuple[nn.Sequential, dict]:
     r"""The pretrained network: from the cache when it is there, else trained now and cached.
 
     Args:

@@ -20,9 +20,20 @@ from torch import nn
 
 from convkit._validation import nonnegative_int, positive_int, positive_real
 
-__all__ = ["freeze", "unfreeze", "trainable_names", "head_name", "replace_head", "param_groups",
-           "extract_features", "linear_probe", "digits8_as_mnist", "few_label_split", "train_few",
-           "accuracy"]  # fmt: skip
+__all__ = [
+    "freeze",
+    "unfreeze",
+    "trainable_names",
+    "head_name",
+    "replace_head",
+    "param_groups",
+    "extract_features",
+    "linear_probe",
+    "digits8_as_mnist",
+    "few_label_split",
+    "train_few",
+    "accuracy",
+]
 
 
 def _check_module(model, name: str = "model") -> nn.Module:
@@ -356,8 +367,18 @@ def few_label_split(labels, per_class: int, seed: int = 0) -> tuple[np.ndarray, 
     return labelled, np.setdiff1d(np.arange(len(labels)), labelled)
 
 
-def train_few(model: nn.Module, images, labels, *, groups=None, lr: float = 1e-3, epochs: int = 60,
-              batch_size: int = 20, seed: int = 0, device=None) -> nn.Module:  # fmt: skip
+def train_few(
+    model: nn.Module,
+    images,
+    labels,
+    *,
+    groups=None,
+    lr: float = 1e-3,
+    epochs: int = 60,
+    batch_size: int = 20,
+    seed: int = 0,
+    device=None,
+) -> nn.Module:
     """Train ``model`` with Adam and cross-entropy on a small labelled set (shuffled minibatches).
 
     Args:
