@@ -142,9 +142,13 @@ def test_going_further(path):
 def test_references(path):
     text = path.read_text()
     body = dict(h2_sections(text))["References"]
-    assert re.search(r"```\{bibliography\}\n:filter: docname in docnames\n```", body), (
-        f"{path.name}: no per-chapter bibliography"
+    found = re.search(
+        r"```\{bibliography\}\n:labelprefix: (\d+)\.\n:filter: docname in docnames\n```", body
     )
+    assert found, f"{path.name}: no per-chapter bibliography"
+    # Numeric labels restart at 1 in every bibliography: without a prefix of its own, chapter 4's
+    # [1] and chapter 5's [1] are duplicate labels (a warning, so an error, in the full build).
+    assert int(found.group(1)) == int(path.name[:2]), f"{path.name}: label prefix is not its number"
     keys = {k.strip() for group in CITE.findall(text) for k in group.split(",")}
     assert len(keys) >= 2, f"{path.name}: cites {len(keys)} papers"
     missing = keys - set(bib_entries())
