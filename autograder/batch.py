@@ -32,6 +32,7 @@ from autograder import reports, sandbox
 from autograder.config import CONFIG_ENV, GUARD_ENV, SANDBOX_ENV, GuardConfig, SandboxConfig
 from autograder.errors import GradingError, SandboxRefused
 from autograder.guard import source_hash
+from autograder.twoprocess import SPLIT_ENV, split_config, write_trusted_kernelspec
 from convgrade.policy import GradingPolicy, load_policy
 
 REPO = Path(__file__).resolve().parents[1]
@@ -286,10 +287,11 @@ def write_extra_config(folder: Path, kernel_ipc: Path) -> Path:
         f"# written by python -m autograder; loaded from nbgrader_config.py via {CONFIG_ENV}\n"
         "from autograder.execute import autograde_preprocessors\n"
         "from autograder.preprocessors import ClipOutput\n"
-        "# nbgrader's pipeline with GuardedExecute (the guard's report after every cell)\n"
-        "# and ClipOutput\n"
+        "from autograder.twoprocess import SplitExecute\n"
+        "# nbgrader's pipeline with SplitExecute (test cells in a trusted kernel when\n"
+        "# AUTOGRADER_SPLIT is set; the guard's report after every cell) and ClipOutput\n"
         "c.Autograde.autograde_preprocessors = autograde_preprocessors(\n"
-        "    extra_after_execute=[ClipOutput])\n"
+        "    extra_after_execute=[ClipOutput], executor=SplitExecute)\n"
         f"c.Execute.kernel_name = {sandbox.KERNEL_NAME!r}\n"
         "c.KernelManager.transport = 'ipc'\n"
         f"c.KernelManager.ip = {str(kernel_ipc / 'kernel')!r}\n"
@@ -310,6 +312,7 @@ def grade(
     kernel_user: str | None = None,
     csv_path: Path | None = None,
     feedback: bool = True,
+    two_process: bool = True,
     out=sys.stdout,
 ) -> list[Result]:
     """Grade every submission of ``assignment`` in the nbgrader course folder ``course``.
@@ -331,6 +334,8 @@ def grade(
         kernel_user: when grading as root, the unprivileged user the kernel runs as.
         csv_path: where to write the CSV (default ``<course>/grades-<assignment>.csv``).
         feedback: write feedback pages without the hidden tests.
+        two_process: run the test cells in a trusted kernel outside the sandbox
+            (:mod:`autograder.twoprocess`); ``False``: in the student's kernel, as nbgrader does.
         out: where progress and the summary go.
 
     Returns:
@@ -399,6 +404,7 @@ def grade(
     ipc = Path(tempfile.mkdtemp(prefix="ag-"))  # short: unix socket paths are limited to ~100 bytes
     try:
         sandbox.write_kernelspec(ipc / "share", sandboxed)
+        write_trusted_kernelspec(ipc / "share")
         extra = write_extra_config(ipc, ipc / "sock")
         trusted = trusted_hashes(dirs["source"] / assignment, dirs["release"] / assignment)
         guard = guard_config(policy, trusted)
@@ -427,6 +433,9 @@ def grade(
                 SANDBOX_ENV: box.to_json(),
             }
         )
+        if two_process:
+            sources = sorted((dirs["source"] / assignment).glob("*.ipynb"))
+            env[SPLIT_ENV] = split_config(sources).to_json()
         results = []
         for n, student in enumerate(students, 1):
             r = grade_student(

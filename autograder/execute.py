@@ -187,15 +187,15 @@ class GuardedExecute(Execute):
     _fetch_report = run_sync(_async_fetch_report)
 
 
-def autograde_preprocessors(extra_after_execute=()):
-    """nbgrader's default autograde pipeline with :class:`GuardedExecute` in place of Execute,
-    and ``extra_after_execute`` (preprocessor classes) right after it."""
+def autograde_preprocessors(extra_after_execute=(), executor=None):
+    """nbgrader's default autograde pipeline with ``executor`` (default :class:`GuardedExecute`)
+    in place of Execute, and ``extra_after_execute`` (preprocessor classes) right after it."""
     from nbgrader.converters import Autograde
 
     out = []
     for pp in Autograde.class_traits()["autograde_preprocessors"].default():
         if pp is Execute:
-            out.append(GuardedExecute)
+            out.append(executor or GuardedExecute)
             out.extend(extra_after_execute)
         else:
             out.append(pp)

@@ -23,6 +23,7 @@ from convgrade.policy import (
     GradingPolicy,
     load_policy,
 )
+from convgrade.timing import timed_call
 
 __all__ = [
     "DEFAULT_FORBIDDEN",
@@ -38,4 +39,5 @@ __all__ = [
     "check_number",
     "check_shape",
     "load_policy",
+    "timed_call",
 ]

@@ -1,0 +1,164 @@
+"""The student's side of two-process grading: answer the trusted process's requests.
+
+Runs inside the student's sandboxed kernel. The trusted process (:mod:`autograder.trusted`) sends
+each request as a silent ``execute_request`` whose user expression is
+``__import__('autograder.serve', fromlist=['handle']).handle('<json>')``; :func:`handle` decodes it
+(:class:`autograder.wire.Codec`), looks up a name, calls a function, reads an attribute... and
+returns the result encoded as JSON text. Nothing here is trusted: student code can replace this
+module, and then only changes what its own answers return, which the trusted side judges as values.
+"""
+
+from __future__ import annotations
+
+import importlib
+import itertools
+import time
+import traceback
+from typing import Any
+
+import numpy as np
+
+from autograder.wire import Codec, WireError, dumps, loads
+
+__all__ = ["handle"]
+
+_REFS: dict[int, Any] = {}
+_REF_OF: dict[int, int] = {}
+_COUNT = itertools.count(1)
+_MISSING = {"$": "missing"}
+
+
+def _make_ref(obj) -> dict:
+    hid = _REF_OF.get(id(obj))
+    if hid is None or _REFS.get(hid) is not obj:
+        hid = next(_COUNT)
+        _REFS[hid] = obj
+        _REF_OF[id(obj)] = hid
+    mro = [f"{c.__module__}.{c.__qualname__}" for c in type(obj).__mro__]
+    return {"$": "ref", "id": hid, "type": type(obj).__qualname__, "mro": mro}
+
+
+def _resolve(tree: dict):
+    try:
+        return _REFS[int(tree["id"])]
+    except (KeyError, ValueError, TypeError):
+        raise WireError(
+            f"no object with reference {tree.get('id')!r} in the student's kernel"
+        ) from None
+
+
+_CODEC = Codec("s", make_ref=_make_ref, resolve_ref=_resolve)
+
+
+def _namespace() -> dict:
+    from IPython import get_ipython
+
+    shell = get_ipython()
+    if shell is None:
+        raise RuntimeError("no IPython shell")
+    return shell.user_ns
+
+
+def _mutable(value) -> bool:
+    import sys
+
+    torch = sys.modules.get("torch")
+    if type(value) is np.random.Generator:
+        return True
+    return torch is not None and isinstance(value, (torch.Tensor, torch.nn.Module))
+
+
+def _call(fn, args: list, kwargs: dict) -> dict:
+    arrays = [
+        (where, v, v.copy())
+        for where, v in [(f"argument {i + 1}", a) for i, a in enumerate(args)]
+        + [(f"argument {k}=", v) for k, v in kwargs.items()]
+        if type(v) is np.ndarray
+    ]
+    start = time.process_time()
+    result = fn(*args, **kwargs)
+    cpu = time.process_time() - start
+    changed = [
+        where
+        for where, v, before in arrays
+        if v.shape != before.shape or not np.array_equal(v, before, equal_nan=True)
+    ]
+    after = {str(i): _CODEC.encode(a) for i, a in enumerate(args) if _mutable(a)} | {
+        k: _CODEC.encode(v) for k, v in kwargs.items() if _mutable(v)
+    }
+    return {"ok": _CODEC.encode(result), "cpu": cpu, "changed": changed, "after": after}
+
+
+def _dispatch(req: dict) -> dict:
+    op = req.get("op")
+    if op == "lookup":
+        ns = _namespace()
+        return {"ok": {n: (_CODEC.encode(ns[n]) if n in ns else _MISSING) for n in req["names"]}}
+    if op == "run":
+        module, _, name = str(req["target"]).partition(":")
+        fn = getattr(importlib.import_module(module), name)
+        return _call(fn, _CODEC.decode(req["args"]), _CODEC.decode(req["kwargs"]))
+    target = _CODEC.decode(req["target"])
+    if op == "call":
+        return _call(target, _CODEC.decode(req["args"]), _CODEC.decode(req["kwargs"]))
+    if op == "getattr":
+        return {"ok": _CODEC.encode(getattr(target, str(req["name"])))}
+    if op == "setattr":
+        setattr(target, str(req["name"]), _CODEC.decode(req["value"]))
+        return {"ok": None}
+    if op == "getitem":
+        return {"ok": _CODEC.encode(target[_CODEC.decode(req["key"])])}
+    if op == "setitem":
+        target[_CODEC.decode(req["key"])] = _CODEC.decode(req["value"])
+        return {"ok": None}
+    if op == "len":
+        return {"ok": len(target)}
+    if op == "iter":
+        return {"ok": _CODEC.encode(list(target))}
+    if op == "bool":
+        return {"ok": bool(target)}
+    if op == "contains":
+        return {"ok": bool(_CODEC.decode(req["value"]) in target)}
+    if op in ("repr", "str"):
+        return {"ok": (repr if op == "repr" else str)(target)[:10_000]}
+    raise WireError(f"unknown request {op!r}")
+
+
+def _error(err: BaseException) -> dict:
+    frames = [
+        f
+        for f in traceback.extract_tb(err.__traceback__)
+        if not f.filename.endswith(("autograder/serve.py", "autograder/wire.py"))
+    ]
+    return {
+        "error": {
+            "type": type(err).__name__,
+            "module": type(err).__module__,
+            "message": str(err)[:4000],
+            "where": "".join(traceback.format_list(frames[-8:]))[-4000:],
+        }
+    }
+
+
+def handle(request: str) -> str:
+    """Answer one request of the trusted process (JSON text in, JSON text out)."""
+    try:
+        req = loads(request)
+        for update in req.get("sync", []):
+            _CODEC.decode(update)
+        resp = _dispatch(req)
+        return dumps(resp)
+    except BaseException as err:  # everything goes back as a value, KeyboardInterrupt included
+        try:
+            return dumps(_error(err))
+        except Exception:
+            return dumps(
+                {
+                    "error": {
+                        "type": "RuntimeError",
+                        "module": "builtins",
+                        "message": "the error could not be sent",
+                        "where": "",
+                    }
+                }
+            )

@@ -1,0 +1,363 @@
+"""The trusted side of two-process grading: hidden tests call the student's code from here.
+
+The class grader runs a notebook's test cells (and copies of its instructor setup cells) in a
+separate kernel outside the sandbox; this module is that kernel's link to the student's sandboxed
+kernel. :func:`connect` opens the link (the Jupyter messaging protocol, through
+``jupyter_client``'s :class:`~jupyter_client.session.Session` over the student kernel's own
+sockets); before each test cell the grader calls :func:`bind` with the names the cell uses that
+the student defines (``corr2d``, ``Dropout``, ``freeze``...), which puts into the test's namespace
+
+* a value, for data (numbers, arrays, tensors, ``torch.nn`` modules: copies, see
+  :mod:`autograder.wire`),
+* a :class:`Remote`, for anything else (a function, a class, an instance of the student's class):
+  calling it sends the arguments by value to the student's kernel, runs the call there and brings
+  the result back by value.
+
+The student's kernel cannot reach this process: it has no network, this kernel listens on
+loopback TCP outside the sandbox, and its connection file is in the grader's private folder. What
+the hidden tests compare against (the reference implementations, expected values, held-out
+labels) lives here only.
+
+Helpers for test cells: :func:`run_in_student` (call an importable helper, e.g. a training loop,
+inside the student's kernel on a remote object), :func:`last_cpu_seconds` (CPU time of the last
+call, measured in the student's kernel).
+"""
+
+from __future__ import annotations
+
+import ast
+import builtins
+import sys
+from typing import Any
+
+from autograder.wire import Codec, WireError, dumps, loads
+
+__all__ = [
+    "InputModifiedError",
+    "Remote",
+    "StudentError",
+    "bind",
+    "connect",
+    "last_cpu_seconds",
+    "run_in_student",
+]
+
+
+class StudentError(Exception):
+    """An exception raised in the student's code of a type that has no trusted counterpart."""
+
+
+class InputModifiedError(AssertionError):
+    """The student's function changed a numpy array it was given, in place."""
+
+
+_LINK: _Link | None = None
+
+
+def _link() -> _Link:
+    if _LINK is None:
+        raise RuntimeError("not connected to the student's kernel (autograder.trusted.connect)")
+    return _LINK
+
+
+class Remote:
+    """An object that stays in the student's kernel; operations on it are requests there."""
+
+    __slots__ = ("_ag_id", "_ag_type", "_ag_mro", "__weakref__")
+
+    def __init__(self, ref: int, type_name: str, mro: list[str]) -> None:
+        object.__setattr__(self, "_ag_id", ref)
+        object.__setattr__(self, "_ag_type", type_name)
+        object.__setattr__(self, "_ag_mro", tuple(mro))
+
+    def _target(self) -> dict:
+        return {"$": "ref", "id": self._ag_id}
+
+    def __call__(self, *args, **kwargs):
+        return _link().call(self._target(), args, kwargs, what=self._ag_type)
+
+    def __getattr__(self, name: str):
+        if name.startswith("__") and name.endswith("__"):
+            raise AttributeError(name)
+        return _link().request({"op": "getattr", "target": self._target(), "name": name})
+
+    def __setattr__(self, name: str, value) -> None:
+        _link().request(
+            {
+                "op": "setattr",
+                "target": self._target(),
+                "name": name,
+                "value": _link().codec.encode(value),
+            }
+        )
+
+    def __getitem__(self, key):
+        link = _link()
+        return link.request(
+            {"op": "getitem", "target": self._target(), "key": link.codec.encode(key)}
+        )
+
+    def __setitem__(self, key, value) -> None:
+        link = _link()
+        link.request(
+            {
+                "op": "setitem",
+                "target": self._target(),
+                "key": link.codec.encode(key),
+                "value": link.codec.encode(value),
+            }
+        )
+
+    def __len__(self) -> int:
+        return int(_link().request({"op": "len", "target": self._target()}))
+
+    def __iter__(self):
+        return iter(_link().request({"op": "iter", "target": self._target()}))
+
+    def __bool__(self) -> bool:
+        return bool(_link().request({"op": "bool", "target": self._target()}))
+
+    def __contains__(self, value) -> bool:
+        link = _link()
+        return bool(
+            link.request(
+                {"op": "contains", "target": self._target(), "value": link.codec.encode(value)}
+            )
+        )
+
+    def __repr__(self) -> str:
+        try:
+            text = _link().request({"op": "repr", "target": self._target()})
+        except Exception:
+            text = "?"
+        return f"{text}"
+
+    def __str__(self) -> str:
+        return str(_link().request({"op": "str", "target": self._target()}))
+
+    @property  # type: ignore[misc]  # isinstance(remote, nn.Module) asks for __class__
+    def __class__(self):
+        """The most specific class of the student's object that exists here (a torch or numpy
+        class it derives from, e.g. ``torch.nn.Module``), so ``isinstance`` checks work; else
+        :class:`Remote`."""
+        for qualified in self._ag_mro:
+            module, _, name = qualified.rpartition(".")
+            if module.split(".")[0] in ("torch", "numpy") and module in sys.modules:
+                cls = getattr(sys.modules[module], name, None)
+                if isinstance(cls, type):
+                    return cls
+        return Remote
+
+
+class _Link:
+    """One connection to the student's kernel: a shell, an iopub and a control socket."""
+
+    def __init__(self, info: dict) -> None:
+        import zmq
+        from jupyter_client.session import Session
+
+        self.info = info
+        self.ctx = zmq.Context()
+        self.session = Session(
+            key=str(info["key"]).encode(),
+            signature_scheme=info.get("signature_scheme", "hmac-sha256"),
+            username="grader",
+        )
+        self.shell = self._socket(zmq.DEALER, "shell")
+        self.control = self._socket(zmq.DEALER, "control")
+        self.iopub = self._socket(zmq.SUB, "iopub")
+        self.iopub.setsockopt(zmq.SUBSCRIBE, b"")
+        self.remotes: dict[int, Remote] = {}
+        self.codec = Codec(
+            "t",
+            resolve_ref=self._remote,
+            ref_of=lambda o: o._ag_id if type(o) is Remote else None,
+        )
+        self.cpu = 0.0
+
+    def _socket(self, kind, channel: str):
+        sock = self.ctx.socket(kind)
+        sock.linger = 0
+        ip, port = self.info["ip"], self.info[f"{channel}_port"]
+        if self.info.get("transport", "tcp") == "ipc":
+            sock.connect(f"ipc://{ip}-{port}")
+        else:
+            sock.connect(f"tcp://{ip}:{port}")
+        return sock
+
+    def _remote(self, tree: dict) -> Remote:
+        ref = int(tree["id"])
+        if ref not in self.remotes:
+            self.remotes[ref] = Remote(
+                ref, str(tree.get("type", "object")), list(tree.get("mro", []))
+            )
+        return self.remotes[ref]
+
+    # -- one request ------------------------------------------------------------------------
+    def request(self, req: dict) -> Any:
+        """Send ``req`` to :func:`autograder.serve.handle`; the decoded ``ok`` value."""
+        return self.codec.decode(self._raw(req)["ok"])
+
+    def call(self, target: dict | str, args, kwargs, *, what: str = "function", op: str = "call"):
+        req = {
+            "op": op,
+            "target": target,
+            "args": self.codec.encode(list(args)),
+            "kwargs": self.codec.encode(dict(kwargs)),
+        }
+        resp = self._raw(req)
+        after = resp.get("after", {})
+        for value in after.values():
+            self.codec.decode(value)  # tensors, modules and generators: updated in place here
+        self.cpu = float(resp.get("cpu", 0.0))
+        result = self.codec.decode(resp["ok"])
+        changed = resp.get("changed") or []
+        if changed:
+            raise InputModifiedError(
+                f"{what} changed its {', '.join(map(str, changed))} in place "
+                "(a numpy array it was given); it must leave its inputs unchanged"
+            )
+        return result
+
+    def _raw(self, req: dict) -> dict:
+        req["sync"] = self.codec.changed_tensors()
+        expr = f"__import__('autograder.serve', fromlist=['handle']).handle({dumps(req)!r})"
+        reply = self._execute(expr)
+        if reply.get("status") != "ok":
+            raise RuntimeError(f"the student's kernel did not answer: {reply.get('evalue', reply)}")
+        value = reply.get("user_expressions", {}).get("r", {})
+        if value.get("status") != "ok":
+            raise RuntimeError(
+                f"the student's kernel could not run the request: {value.get('ename')}: "
+                f"{value.get('evalue')}"
+            )
+        try:
+            text = ast.literal_eval(value["data"]["text/plain"])
+            resp = loads(text) if isinstance(text, str) else None
+        except (KeyError, ValueError, SyntaxError, TypeError, WireError):
+            resp = None
+        if not isinstance(resp, dict) or not ("ok" in resp or "error" in resp):
+            raise RuntimeError("the student's kernel sent back something that is not an answer")
+        if "error" in resp:
+            raise _exception(resp["error"])
+        return resp
+
+    def _execute(self, expr: str) -> dict:
+        import zmq
+
+        msg = self.session.send(
+            self.shell,
+            "execute_request",
+            {
+                "code": "",
+                "silent": True,
+                "store_history": False,
+                "user_expressions": {"r": expr},
+                "allow_stdin": False,
+                "stop_on_error": False,
+            },
+        )
+        msg_id = msg["header"]["msg_id"]  # type: ignore[index]  # send returns the message it sent
+        poller = zmq.Poller()
+        poller.register(self.shell, zmq.POLLIN)
+        poller.register(self.iopub, zmq.POLLIN)
+        reply = None
+        idle = False
+        try:
+            while reply is None or not idle:
+                events = dict(poller.poll(100 if reply is not None else 1000))
+                if not events and reply is not None:
+                    break  # output already flushed, or it never comes: do not hang on it
+                if self.iopub in events:
+                    idle |= self._iopub(msg_id)
+                if self.shell in events:
+                    while True:
+                        _, m = self.session.recv(self.shell, mode=zmq.NOBLOCK)
+                        if m is None:
+                            break
+                        if m["parent_header"].get("msg_id") == msg_id:
+                            reply = m["content"]
+        except KeyboardInterrupt:
+            self.session.send(self.control, "interrupt_request", {})
+            raise
+        return reply
+
+    def _iopub(self, msg_id: str) -> bool:
+        import zmq
+
+        idle = False
+        while True:
+            try:
+                _, m = self.session.recv(self.iopub, mode=zmq.NOBLOCK)
+            except zmq.Again:
+                return idle
+            except ValueError:  # a message that does not parse or is not signed: not ours
+                continue
+            if m is None:
+                return idle
+            if m["parent_header"].get("msg_id") != msg_id:
+                continue
+            kind = m["header"]["msg_type"]
+            if kind == "stream":
+                # the student's prints during the call, shown in the test's output (as stdout:
+                # a debug print to stderr must not count as a failure)
+                sys.stdout.write(m["content"].get("text", ""))
+            elif kind == "status" and m["content"].get("execution_state") == "idle":
+                idle = True
+
+
+def _exception(err: dict) -> BaseException:
+    name, message = str(err.get("type", "Exception")), str(err.get("message", ""))
+    where = str(err.get("where", "")).rstrip()
+    text = message + (f"\n\nwhere it happened in the student's code:\n{where}" if where else "")
+    if name == "KeyboardInterrupt":
+        return KeyboardInterrupt(text)
+    cls = getattr(builtins, name, None) if err.get("module") == "builtins" else None
+    if isinstance(cls, type) and issubclass(cls, Exception):
+        try:
+            return cls(text)
+        except Exception:
+            pass
+    return StudentError(f"{name}: {text}")
+
+
+def connect(info: dict | str) -> None:
+    """Open the link to the student's kernel (``info``: its connection info, as JSON or dict)."""
+    global _LINK
+    if isinstance(info, str):
+        import json
+
+        info = json.loads(info)
+    _LINK = _Link(dict(info))  # type: ignore[arg-type]
+
+
+def bind(names, namespace: dict | None = None) -> None:
+    """Put the student's current ``names`` into the test namespace (values or :class:`Remote`);
+    a name the student's kernel does not define is removed, so the test fails with NameError."""
+    if namespace is None:
+        from IPython import get_ipython
+
+        namespace = get_ipython().user_ns
+    names = list(dict.fromkeys(names))
+    if not names:
+        return
+    link = _link()
+    found = link._raw({"op": "lookup", "names": names})["ok"]
+    for name in names:
+        tree = found.get(name) if isinstance(found, dict) else None
+        if tree is None or (isinstance(tree, dict) and tree.get("$") == "missing"):
+            namespace.pop(name, None)
+        else:
+            namespace[name] = link.codec.decode(tree)
+
+
+def run_in_student(target: str, *args, **kwargs):
+    """Call the importable function ``target`` (``"package.module:function"``) inside the
+    student's kernel with these arguments (by value, or :class:`Remote` objects of that kernel),
+    e.g. a course helper that trains the student's own ``nn.Module`` subclass there."""
+    return _link().call(target, args, kwargs, what=target, op="run")
+
+
+def last_cpu_seconds() -> float:
+    """CPU seconds of the last call into the student's kernel, measured there (process time)."""
+    return _link().cpu

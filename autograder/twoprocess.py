@@ -1,0 +1,301 @@
+"""Two-process grading: the hidden tests run in a trusted kernel, the student's code in the sandbox.
+
+:class:`SplitExecute` replaces nbgrader's Execute preprocessor (through
+:class:`autograder.execute.GuardedExecute`, so the guard's reports still come from the student's
+kernel). It starts two kernels per notebook:
+
+* the **student's kernel** (sandboxed, as before) runs the answer cells, the free cells and the
+  instructor's setup cells;
+* the **trusted kernel** (outside the sandbox, loopback TCP, its connection file in the grader's
+  private folder) runs the test cells, with the hidden tests, the check helpers and the reference
+  implementations, and its own copy of every setup cell (so ``check_array``, ``np``, the data and
+  the helper functions a test uses are the instructor's, whatever the student rebinds).
+
+Which cell is which is decided by the **hash of its source** against the instructor's source
+notebook (:class:`SplitConfig`, made by :func:`split_config`), never by its metadata, which a
+student can edit: a cell runs in the trusted kernel only if its text is exactly one of the
+instructor's test or setup cells. Before each test cell the executor binds, in the trusted
+kernel, the names of the student's definitions that the cell uses (:func:`autograder.trusted.bind`):
+values cross by value and functions and objects become remote references
+(:mod:`autograder.wire`).
+"""
+
+from __future__ import annotations
+
+import ast
+import contextlib
+import dataclasses
+import json
+import os
+import shutil
+import sys
+import tempfile
+from contextlib import contextmanager
+from pathlib import Path
+
+from nbclient.util import run_sync
+from traitlets import Integer
+
+from autograder.execute import GuardedExecute
+from autograder.guard import source_hash
+
+__all__ = [
+    "SPLIT_ENV",
+    "TRUSTED_KERNEL",
+    "SplitConfig",
+    "SplitExecute",
+    "split_config",
+    "write_trusted_kernelspec",
+]
+
+#: JSON of a :class:`SplitConfig`, read by :class:`SplitExecute` in the nbgrader process.
+SPLIT_ENV = "AUTOGRADER_SPLIT"
+#: Name of the trusted kernel's kernelspec (written by :func:`write_trusted_kernelspec`).
+TRUSTED_KERNEL = "convkit-trusted"
+
+
+@dataclasses.dataclass(frozen=True)
+class SplitConfig:
+    """Which cells run where, for one assignment.
+
+    Args:
+        tests: hashes of the instructor's test cells (hidden tests included): trusted kernel only.
+        setup: hashes of the instructor's other locked cells: both kernels.
+        names: the names the student's cells define (answer cells and free cells of the source
+            notebook), bound into the trusted kernel before a test cell that uses them.
+    """
+
+    tests: tuple[str, ...] = ()
+    setup: tuple[str, ...] = ()
+    names: tuple[str, ...] = ()
+
+    def to_json(self) -> str:
+        return json.dumps(dataclasses.asdict(self))
+
+    @classmethod
+    def from_json(cls, text: str) -> SplitConfig:
+        data = json.loads(text)
+        return cls(**{k: tuple(v) for k, v in data.items()})
+
+
+def _meta(cell) -> dict:
+    return cell.get("metadata", {}).get("nbgrader", {}) or {}
+
+
+def _hashes(source: str) -> set[str]:
+    return {source_hash(source), source_hash(source.rstrip("\n"))}
+
+
+def defined_names(source: str) -> set[str]:
+    """Top-level names a cell defines (functions, classes, assignments, imports)."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return set()
+    out: set[str] = set()
+    for node in tree.body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            out.add(node.name)
+        elif isinstance(node, (ast.Assign, ast.AugAssign, ast.AnnAssign)):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            for target in targets:
+                for sub in ast.walk(target):
+                    if isinstance(sub, ast.Name):
+                        out.add(sub.id)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            for alias in node.names:
+                out.add((alias.asname or alias.name).split(".")[0])
+    return out
+
+
+def used_names(source: str) -> set[str] | None:
+    """Every identifier a cell mentions, or None when it does not parse (IPython magics)."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return None
+    return {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
+
+
+def split_config(source_notebooks) -> SplitConfig:
+    """The :class:`SplitConfig` of an assignment from its source notebooks (with solutions)."""
+    import nbformat
+
+    tests: set[str] = set()
+    setup: set[str] = set()
+    student: set[str] = set()
+    instructor: set[str] = set()
+    for path in source_notebooks:
+        nb = nbformat.read(str(path), as_version=4)
+        for cell in nb.cells:
+            if cell.cell_type != "code":
+                continue
+            meta = _meta(cell)
+            if meta.get("grade") and not meta.get("solution"):
+                tests |= _hashes(cell.source)
+            elif meta.get("locked") and not meta.get("solution"):
+                setup |= _hashes(cell.source)
+                instructor |= defined_names(cell.source)
+            else:
+                student |= defined_names(cell.source)
+    return SplitConfig(
+        tests=tuple(sorted(tests)),
+        setup=tuple(sorted(setup)),
+        names=tuple(sorted(student - instructor)),
+    )
+
+
+def write_trusted_kernelspec(folder: Path) -> Path:
+    """The trusted kernel's kernelspec under ``folder/kernels`` (a plain ipykernel of this
+    Python, not sandboxed); returns its folder."""
+    spec = {
+        "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+        "display_name": "convkit grader (trusted tests)",
+        "language": "python",
+        "metadata": {"debugger": False},
+    }
+    kdir = Path(folder) / "kernels" / TRUSTED_KERNEL
+    kdir.mkdir(parents=True, exist_ok=True)
+    (kdir / "kernel.json").write_text(json.dumps(spec, indent=1))
+    return kdir
+
+
+class SplitExecute(GuardedExecute):
+    """GuardedExecute with the test cells run in a second, trusted kernel (module docstring).
+
+    Without ``AUTOGRADER_SPLIT`` in the environment it is exactly :class:`GuardedExecute`.
+    """
+
+    trusted_startup_timeout = Integer(120, help="seconds to wait for the trusted kernel").tag(
+        config=True
+    )
+
+    def preprocess(self, nb, resources=None, km=None):
+        raw = os.environ.get(SPLIT_ENV)
+        self._split = SplitConfig.from_json(raw) if raw else None
+        self._tests = set(self._split.tests) if self._split else set()
+        self._setup = set(self._split.setup) if self._split else set()
+        self._tkm = None
+        self._tkc = None
+        self._tdir = None
+        self._trusted_errors: list[dict] = []
+        try:
+            nb, resources = super().preprocess(nb, resources, km)
+        finally:
+            self._stop_trusted()
+        if self._split is not None:
+            nb.metadata.setdefault("autograder", {})["trusted_setup_errors"] = self._trusted_errors
+        return nb, resources
+
+    # -- the trusted kernel -----------------------------------------------------------------
+    async def async_start_new_kernel_client(self):
+        kc = await super().async_start_new_kernel_client()
+        if self._split is not None:
+            await self._start_trusted()
+        return kc
+
+    start_new_kernel_client = run_sync(async_start_new_kernel_client)
+
+    async def _start_trusted(self) -> None:
+        from jupyter_client.manager import AsyncKernelManager
+
+        self._tdir = tempfile.mkdtemp(prefix="ag-trusted-")
+        env = {k: v for k, v in os.environ.items() if not k.startswith("AUTOGRADER_")}
+        env["MPLBACKEND"] = "agg"
+        km = AsyncKernelManager(
+            kernel_name=TRUSTED_KERNEL,
+            transport="tcp",
+            ip="127.0.0.1",
+            connection_file=os.path.join(self._tdir, "kernel.json"),
+        )
+        await km.start_kernel(
+            cwd=self._tdir, env=env, extra_arguments=["--HistoryManager.hist_file=:memory:"]
+        )
+        kc = km.client()
+        kc.start_channels()
+        await kc.wait_for_ready(timeout=self.trusted_startup_timeout)
+        self._tkm, self._tkc = km, kc
+        assert self.km is not None
+        info = dict(self.km.get_connection_info(session=False))
+        info["key"] = info["key"].decode() if isinstance(info["key"], bytes) else info["key"]
+        code = (
+            "__import__('autograder.trusted', fromlist=['connect'])"
+            f".connect({json.dumps(info, default=str)!r})"
+        )
+        reply = await self._async_trusted_run(code)
+        if not reply or reply["content"].get("status") != "ok":
+            why = reply["content"].get("evalue") if reply else "no reply"
+            raise RuntimeError(f"the trusted kernel could not reach the student's kernel: {why}")
+
+    def _stop_trusted(self) -> None:
+        km, kc = self._tkm, self._tkc
+        self._tkm = self._tkc = None
+        if kc is not None:
+            with contextlib.suppress(Exception):
+                kc.stop_channels()
+        if km is not None:
+            try:
+                run_sync(km.shutdown_kernel)(now=True)
+            except Exception as err:
+                self.log.warning("could not stop the trusted kernel: %s", err)
+        if self._tdir:
+            shutil.rmtree(self._tdir, ignore_errors=True)
+
+    @contextmanager
+    def _on_trusted(self):
+        saved = self.km, self.kc  # type: ignore[has-type]  # traitlets of nbclient
+        self.km, self.kc = self._tkm, self._tkc
+        try:
+            yield
+        finally:
+            self.km, self.kc = saved
+
+    async def _async_trusted_run(self, code: str):
+        with self._on_trusted():
+            assert self.kc is not None
+            msg_id = self.kc.execute(code, silent=True, store_history=False, stop_on_error=False)
+            return await self.async_wait_for_reply(msg_id)
+
+    # -- routing ----------------------------------------------------------------------------
+    def _role(self, cell) -> str:
+        if self._split is None or cell.cell_type != "code" or not cell.source.strip():
+            return "student"
+        hashes = _hashes(cell.source)
+        if hashes & self._tests:
+            return "test"
+        if hashes & self._setup:
+            return "setup"
+        return "student"
+
+    async def async_execute_cell(self, cell, cell_index, execution_count=None, store_history=True):
+        role = self._role(cell)
+        if role == "test":
+            assert self._split is not None
+            used = used_names(cell.source)
+            names = [n for n in self._split.names if used is None or n in used]
+            if names:
+                reply = await self._async_trusted_run(
+                    f"__import__('autograder.trusted', fromlist=['bind']).bind({names!r})"
+                )
+                if not reply or reply["content"].get("status") != "ok":
+                    why = reply["content"].get("evalue") if reply else "no reply"
+                    self.log.warning("binding %s for cell %s failed: %s", names, cell_index, why)
+            with self._on_trusted():
+                return await super().async_execute_cell(
+                    cell, cell_index, execution_count, store_history
+                )
+        out = await super().async_execute_cell(cell, cell_index, execution_count, store_history)
+        if role == "setup":
+            reply = await self._async_trusted_run(cell.source)
+            if not reply or reply["content"].get("status") != "ok":
+                content = reply["content"] if reply else {}
+                error = {
+                    "cell_index": cell_index,
+                    "ename": content.get("ename", "no reply"),
+                    "evalue": str(content.get("evalue", ""))[:500],
+                }
+                self._trusted_errors.append(error)
+                self.log.warning("the trusted copy of setup cell %s failed: %s", cell_index, error)
+        return out
+
+    execute_cell = run_sync(async_execute_cell)

@@ -1,0 +1,197 @@
+"""Two-process grading, piece by piece: the wire codec, and the trusted link to a real kernel."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from torch import nn
+
+from autograder.wire import Codec, WireError, dumps, loads
+
+
+def _pair():
+    refs: dict = {}
+
+    def make_ref(obj):
+        refs[id(obj)] = obj
+        return {"$": "ref", "id": id(obj), "type": type(obj).__qualname__, "mro": []}
+
+    student = Codec("s", make_ref=make_ref, resolve_ref=lambda t: refs[t["id"]])
+    trusted = Codec("t", resolve_ref=lambda t: ("remote", t["id"]))
+    return trusted, student
+
+
+def _send(x, a, b):
+    return b.decode(loads(dumps(a.encode(x))))
+
+
+def test_values_cross_unchanged():
+    t, s = _pair()
+    x = {
+        "a": (1, 2.5, float("nan"), None, True, -(2**70)),
+        3: [np.arange(6.0).reshape(2, 3), np.float32(1.5), np.int64(7)],
+        (1, "k"): {1, 2},
+        "c": 1 + 2j,
+        "b": b"xy",
+        "s": slice(1, None, 2),
+        "r": range(3),
+        "dt": np.dtype("float32"),
+        "t": torch.arange(4, dtype=torch.int16),
+        "size": torch.Size([2, 3]),
+        "tdt": torch.bfloat16,
+    }
+    y = _send(x, t, s)
+    assert y["a"][:2] == (1, 2.5) and np.isnan(y["a"][2]) and y["a"][3:] == (None, True, -(2**70))
+    assert type(y[3][1]) is np.float32 and type(y[3][2]) is np.int64
+    assert np.array_equal(y[3][0], x[3][0]) and y[3][0].dtype == np.float64
+    assert y[(1, "k")] == {1, 2} and y["c"] == 1 + 2j and y["b"] == b"xy"
+    assert y["s"] == slice(1, None, 2) and y["r"] == range(3) and y["dt"] == np.float32
+    assert y["t"].dtype == torch.int16 and torch.equal(y["t"], x["t"])
+    assert y["size"] == torch.Size([2, 3]) and y["tdt"] is torch.bfloat16
+
+
+def test_torch_modules_cross_by_value_and_come_back_as_the_same_object():
+    t, s = _pair()
+    net = nn.Sequential(nn.Conv2d(1, 2, 3, padding=1), nn.ReLU(), nn.Flatten(), nn.Linear(32, 3))
+    there = _send(net, t, s)
+    x = torch.randn(2, 1, 4, 4)
+    assert type(there) is nn.Sequential and torch.allclose(net(x), there(x))
+    for p in there[0].parameters():  # the student freezes the convolution, replaces the head
+        p.requires_grad_(False)
+    there[3] = nn.Linear(32, 5)
+    back = _send(there, s, t)
+    assert back is net
+    assert [p.requires_grad for p in net.parameters()] == [False, False, True, True]
+    assert net[3].out_features == 5 and net(x).shape == (2, 5)
+
+
+def test_a_generator_advances_on_both_sides():
+    t, s = _pair()
+    rng = np.random.default_rng(0)
+    there = _send(rng, t, s)
+    there.random(5)
+    assert _send(there, s, t) is rng
+    assert rng.random() == np.random.default_rng(0).random(6)[-1]
+
+
+def test_student_objects_become_references_and_trusted_ones_are_refused():
+    t, s = _pair()
+
+    class Mine:
+        pass
+
+    obj = Mine()
+    assert _send(obj, s, t) == ("remote", id(obj))
+    assert _send(lambda: 1, s, t)[0] == "remote"
+    with pytest.raises(WireError, match="cannot send"):
+        t.encode(lambda: 1)
+
+    class Block(nn.Module):  # a module class the student wrote: never rebuilt on the other side
+        def forward(self, x):
+            return x
+
+    assert _send(nn.Sequential(Block()), s, t)[0] == "remote"
+
+
+@pytest.mark.parametrize(
+    "tree",
+    [
+        {
+            "$": "module",
+            "cls": "os:system",
+            "training": True,
+            "attrs": {},
+            "params": {},
+            "buffers": {},
+            "children": {},
+            "tag": "s1",
+        },
+        {
+            "$": "module",
+            "cls": "torch.nn.modules.linear:Linear",
+            "training": True,
+            "attrs": {"__class__": 1},
+            "params": {},
+            "buffers": {},
+            "children": {},
+            "tag": "s2",
+        },
+        {"$": "rng", "bg": "Evil", "state": None, "tag": "s3"},
+        {"$": "pickle", "v": "x"},
+        ["not", "tagged"],
+    ],
+)
+def test_malformed_or_hostile_messages_are_refused(tree):
+    t, _ = _pair()
+    with pytest.raises((WireError, ValueError)):
+        t.decode(tree)
+
+
+def test_nan_literals_are_refused_on_the_wire():
+    with pytest.raises(WireError):
+        loads('{"$": "float", "v": NaN}')
+
+
+@pytest.fixture(scope="module")
+def student_kernel():
+    """A real ipykernel standing in for the student's, with answers defined in it."""
+    from jupyter_client.manager import start_new_kernel
+
+    km, kc = start_new_kernel(kernel_name="python3")
+    code = (
+        "import numpy as np\n"
+        "def corr2d(x, k):\n"
+        "    print('debug line')\n"
+        "    kh, kw = k.shape\n"
+        "    return np.array([[np.sum(x[i:i+kh, j:j+kw] * k) for j in range(x.shape[1]-kw+1)]"
+        " for i in range(x.shape[0]-kh+1)])\n"
+        "def zap(x):\n"
+        "    x[...] = 0\n"
+        "    return x\n"
+        "def check(n):\n"
+        "    if n < 0:\n"
+        "        raise ValueError('n must be >= 0')\n"
+        "    return n\n"
+        "def flip(x, p, rng):\n"
+        "    return x[..., ::-1].copy() if rng.random() < p else x.copy()\n"
+        "class Counter:\n"
+        "    def __init__(self):\n"
+        "        self.n = 0\n"
+        "    def step(self):\n"
+        "        self.n += 1\n"
+        "        return self\n"
+        "answer = 42\n"
+    )
+    kc.execute_interactive(code, timeout=60)
+    try:
+        yield km
+    finally:
+        kc.stop_channels()
+        km.shutdown_kernel(now=True)
+
+
+def test_trusted_link_calls_the_students_code_by_value(student_kernel, capsys):
+    from autograder import trusted
+
+    info = dict(student_kernel.get_connection_info(session=False))
+    info["key"] = info["key"].decode()
+    trusted.connect(info)
+    ns: dict = {}
+    trusted.bind(["corr2d", "zap", "check", "flip", "Counter", "answer", "nothing"], ns)
+    assert ns["answer"] == 42 and "nothing" not in ns
+    x, k = np.arange(9.0).reshape(3, 3), np.array([[0.0, 1.0], [2.0, 3.0]])
+    assert np.array_equal(ns["corr2d"](x, k), [[19.0, 25.0], [37.0, 43.0]])
+    assert "debug line" in capsys.readouterr().out  # the student's print reaches the test's output
+    with pytest.raises(ValueError, match="n must be >= 0"):
+        ns["check"](-1)
+    y = np.ones(3)
+    with pytest.raises(trusted.InputModifiedError, match="argument 1"):
+        ns["zap"](y)
+    assert np.array_equal(y, np.ones(3))  # the trusted copy never changes
+    rng = np.random.default_rng(5)
+    flips = sum(np.array_equal(ns["flip"](x, 0.5, rng), x[:, ::-1]) for _ in range(40))
+    ref = np.random.default_rng(5)
+    assert flips == sum(ref.random() < 0.5 for _ in range(40))  # the generator advanced here
+    c = ns["Counter"]()
+    assert c.step() is c and c.step().n == 2
