@@ -21,7 +21,10 @@ import numpy as np
 
 from autograder.wire import Codec, WireError, dumps, loads
 
-__all__ = ["handle"]
+__all__ = ["TARGET", "handle", "register"]
+
+#: The comm target the trusted process opens (Jupyter's comm messages, one per request).
+TARGET = "autograder.serve"
 
 _REFS: dict[int, Any] = {}
 _REF_OF: dict[int, int] = {}
@@ -152,6 +155,20 @@ def _error(err: BaseException) -> dict:
             "where": "".join(traceback.format_list(frames[-8:]))[-4000:],
         }
     }
+
+
+def _on_open(comm, _open_msg) -> None:
+    def on_msg(msg) -> None:
+        comm.send({"r": handle(str(msg["content"]["data"].get("q", "")))})
+
+    comm.on_msg(on_msg)
+
+
+def register() -> None:
+    """Answer the trusted process's comm messages (``TARGET``) in this kernel."""
+    import comm
+
+    comm.get_comm_manager().register_target(TARGET, _on_open)
 
 
 def handle(request: str) -> str:

@@ -25,7 +25,6 @@ call, measured in the student's kernel).
 
 from __future__ import annotations
 
-import ast
 import builtins
 import sys
 from typing import Any
@@ -174,6 +173,7 @@ class _Link:
             ref_of=lambda o: o._ag_id if type(o) is Remote else None,
         )
         self.cpu = 0.0
+        self.comm_id = ""
 
     def _socket(self, kind, channel: str):
         sock = self.ctx.socket(kind)
@@ -224,20 +224,10 @@ class _Link:
 
     def _raw(self, req: dict) -> dict:
         req["sync"] = self.codec.changed_tensors()
-        expr = f"__import__('autograder.serve', fromlist=['handle']).handle({dumps(req)!r})"
-        reply = self._execute(expr)
-        if reply.get("status") != "ok":
-            raise RuntimeError(f"the student's kernel did not answer: {reply.get('evalue', reply)}")
-        value = reply.get("user_expressions", {}).get("r", {})
-        if value.get("status") != "ok":
-            raise RuntimeError(
-                f"the student's kernel could not run the request: {value.get('ename')}: "
-                f"{value.get('evalue')}"
-            )
+        text = self._comm(dumps(req))
         try:
-            text = ast.literal_eval(value["data"]["text/plain"])
-            resp = loads(text) if isinstance(text, str) else None
-        except (KeyError, ValueError, SyntaxError, TypeError, WireError):
+            resp = loads(text)
+        except (ValueError, TypeError, WireError):
             resp = None
         if not isinstance(resp, dict) or not ("ok" in resp or "error" in resp):
             raise RuntimeError("the student's kernel sent back something that is not an answer")
@@ -245,34 +235,75 @@ class _Link:
             raise _exception(resp["error"])
         return resp
 
-    def _execute(self, expr: str) -> dict:
-        import zmq
+    def open(self) -> None:
+        """Register the request handler in the student's kernel and open the comm to it."""
+        import uuid
 
+        code = "__import__('autograder.serve', fromlist=['register']).register()"
         msg = self.session.send(
             self.shell,
             "execute_request",
-            {
-                "code": "",
-                "silent": True,
-                "store_history": False,
-                "user_expressions": {"r": expr},
-                "allow_stdin": False,
-                "stop_on_error": False,
-            },
+            {"code": code, "silent": True, "store_history": False, "allow_stdin": False},
         )
-        msg_id = msg["header"]["msg_id"]  # type: ignore[index]  # send returns the message it sent
+        reply = self._wait(msg["header"]["msg_id"], shell_reply=True)  # type: ignore[index]
+        if not isinstance(reply, dict) or reply.get("status") != "ok":
+            why = reply.get("evalue") if isinstance(reply, dict) else "no reply"
+            raise RuntimeError(f"the student's kernel could not start answering requests: {why}")
+        from autograder.serve import TARGET
+
+        self.comm_id = uuid.uuid4().hex
+        msg = self.session.send(
+            self.shell, "comm_open", {"comm_id": self.comm_id, "target_name": TARGET, "data": {}}
+        )
+        self._settle(msg["header"]["msg_id"])  # type: ignore[index]
+
+    def _settle(self, msg_id: str, seconds: float = 10.0) -> None:
+        """Wait (at most ``seconds``) until the student's kernel is idle after ``msg_id``."""
+        import time
+
+        import zmq
+
+        end = time.monotonic() + seconds
+        while time.monotonic() < end:
+            if self.iopub.poll(200, zmq.POLLIN) and self._iopub(msg_id)[0]:
+                return
+
+    def _comm(self, text: str) -> str:
+        msg = self.session.send(
+            self.shell, "comm_msg", {"comm_id": self.comm_id, "data": {"q": text}}
+        )
+        answer = self._wait(msg["header"]["msg_id"], shell_reply=False)  # type: ignore[index]
+        if not isinstance(answer, str):
+            raise RuntimeError(
+                "the student's kernel did not answer (it may have been stopped, or its code "
+                "replaced the grader's request handler)"
+            )
+        return answer
+
+    def _wait(self, msg_id: str, *, shell_reply: bool):
+        """Wait until the student's kernel is idle after ``msg_id``; forward its prints. Returns
+        the shell reply's content (``shell_reply``) or the text of its comm answer."""
+        import zmq
+
         poller = zmq.Poller()
-        poller.register(self.shell, zmq.POLLIN)
         poller.register(self.iopub, zmq.POLLIN)
+        if shell_reply:
+            poller.register(self.shell, zmq.POLLIN)
+        answer = None
         reply = None
-        idle = False
+        silent_for = 0.0
         try:
-            while reply is None or not idle:
-                events = dict(poller.poll(100 if reply is not None else 1000))
-                if not events and reply is not None:
-                    break  # output already flushed, or it never comes: do not hang on it
-                if self.iopub in events:
-                    idle |= self._iopub(msg_id)
+            while True:
+                events = dict(poller.poll(1000))
+                if not events:
+                    done = reply if shell_reply else answer
+                    if done is not None:
+                        return done  # answered; the idle status was missed or is late
+                    silent_for += 1.0
+                    if silent_for >= 10.0 and not self._alive():
+                        raise RuntimeError("the student's kernel died while answering")
+                    continue
+                silent_for = 0.0
                 if self.shell in events:
                     while True:
                         _, m = self.session.recv(self.shell, mode=zmq.NOBLOCK)
@@ -280,24 +311,40 @@ class _Link:
                             break
                         if m["parent_header"].get("msg_id") == msg_id:
                             reply = m["content"]
+                if self.iopub in events:
+                    idle, got = self._iopub(msg_id)
+                    if got is not None:
+                        answer = got
+                    if idle and (reply is not None or not shell_reply):
+                        return reply if shell_reply else answer
         except KeyboardInterrupt:
             self.session.send(self.control, "interrupt_request", {})
             raise
-        return reply
 
-    def _iopub(self, msg_id: str) -> bool:
+    def _alive(self) -> bool:
+        """Whether the student's kernel answers a heartbeat within 5 s."""
         import zmq
 
-        idle = False
+        sock = self._socket(zmq.REQ, "hb")
+        try:
+            sock.send(b"ping")
+            return bool(sock.poll(5000))
+        finally:
+            sock.close(linger=0)
+
+    def _iopub(self, msg_id: str) -> tuple[bool, str | None]:
+        import zmq
+
+        idle, answer = False, None
         while True:
             try:
                 _, m = self.session.recv(self.iopub, mode=zmq.NOBLOCK)
             except zmq.Again:
-                return idle
+                return idle, answer
             except ValueError:  # a message that does not parse or is not signed: not ours
                 continue
             if m is None:
-                return idle
+                return idle, answer
             if m["parent_header"].get("msg_id") != msg_id:
                 continue
             kind = m["header"]["msg_type"]
@@ -305,6 +352,10 @@ class _Link:
                 # the student's prints during the call, shown in the test's output (as stdout:
                 # a debug print to stderr must not count as a failure)
                 sys.stdout.write(m["content"].get("text", ""))
+            elif kind == "comm_msg" and m["content"].get("comm_id") == self.comm_id:
+                value = m["content"].get("data", {}).get("r")
+                if isinstance(value, str):
+                    answer = value
             elif kind == "status" and m["content"].get("execution_state") == "idle":
                 idle = True
 
@@ -332,6 +383,7 @@ def connect(info: dict | str) -> None:
 
         info = json.loads(info)
     _LINK = _Link(dict(info))  # type: ignore[arg-type]
+    _LINK.open()
 
 
 def bind(names, namespace: dict | None = None) -> None:
