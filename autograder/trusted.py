@@ -296,7 +296,7 @@ class _Link:
             while True:
                 events = dict(poller.poll(1000))
                 if not events:
-                    done = reply if shell_reply else answer
+                    done: Any = reply if shell_reply else answer
                     if done is not None:
                         return done  # answered; the idle status was missed or is late
                     silent_for += 1.0
