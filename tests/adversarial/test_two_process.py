@@ -14,6 +14,7 @@ honest students written in other ways keep full marks, unflagged.
 from __future__ import annotations
 
 import csv
+import shutil
 from pathlib import Path
 
 import pytest
@@ -78,11 +79,39 @@ CHEATS = {
         "sys.modules['convkit'] = _fake\n"
         "def corr2d(x, k):\n" + WRONG
     ),
+    # the data source the hidden tests draw from, rebound so that every input is zero (where the
+    # wrong all-zero answer is right)
+    "rebind-data": (
+        "class _Zeros:\n"
+        "    def __init__(self, *a, **kw):\n"
+        "        pass\n"
+        "    def standard_normal(self, size=None):\n"
+        "        return np.zeros(size)\n"
+        "np.random.default_rng = _Zeros\n"
+        "def corr2d(x, k):\n" + WRONG
+    ),
     # the names the visible test uses, preseeded with values that match the wrong answer
     "preseed-globals": (
         "check_array = lambda *a, **kw: None\nnp.testing = None\ndef corr2d(x, k):\n" + WRONG
     ),
 }
+
+def _reference_copy(paths) -> str:
+    """An answer that loads convkit's reference corr2d from the first copy of the course it can
+    read (the grading machine's own checkout, or a second clone elsewhere) under another name."""
+    return (
+        "import importlib.util, os\n"
+        f"for _p in {[str(p) for p in paths]!r}:\n"
+        "    if os.path.exists(_p):\n"
+        "        _spec = importlib.util.spec_from_file_location('not_convkit_conv', _p)\n"
+        "        _mod = importlib.util.module_from_spec(_spec)\n"
+        "        _spec.loader.exec_module(_mod)\n"
+        "        corr2d = _mod.corr2d\n"
+        "        break\n"
+        "else:\n"
+        "    def corr2d(x, k):\n" + "    " + WRONG
+    )
+
 
 HONEST = {
     "alice": {},
@@ -122,6 +151,12 @@ def graded(tmp_path_factory):
         fx.submit(course, student, fx.fill(fx.released(course), **answers))
     for student, code in CHEATS.items():
         fx.submit(course, student, fx.fill(fx.released(course), corr2d=code))
+    # a second clone of the course, world-readable, outside the course folder
+    clone = tmp_path_factory.mktemp("clone") / "course-copy"
+    shutil.copytree(fx.REPO / "convkit", clone / "convkit")
+    clone.parent.chmod(0o755)
+    conv = Path("convkit") / "functional" / "conv.py"
+    fx.submit(course, "reference-copy", fx.fill(fx.released(course), corr2d=_reference_copy([fx.REPO / conv, clone / conv])))
     proc = h.run_class_grader(course, fx.ASSIGNMENT)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     rows = {
@@ -143,7 +178,7 @@ def test_honest_answers_written_differently_keep_full_marks_unflagged(graded, st
     assert float(row["score"]) == FULL, row
 
 
-@pytest.mark.parametrize("student", sorted(CHEATS))
+@pytest.mark.parametrize("student", sorted(CHEATS) + ["reference-copy"])
 def test_in_kernel_cheats_get_at_most_a_tenth_or_are_flagged(graded, student):
     course, rows = graded
     row = rows[student]
