@@ -70,12 +70,28 @@ def _mutable(value) -> bool:
     return torch is not None and isinstance(value, (torch.Tensor, torch.nn.Module))
 
 
-def _call(fn, args: list, kwargs: dict, grad_enabled: bool | None = None) -> dict:
+def _call(fn, args: list, kwargs: dict, req: dict) -> dict:
+    rng = _CODEC.decode(req["rng"]) if "rng" in req else None
+    if isinstance(rng, dict):
+        if isinstance(rng.get("numpy"), dict):
+            np.random.set_state(rng["numpy"])
+        if isinstance(rng.get("torch"), np.ndarray):
+            import torch as _torch
+
+            _torch.set_rng_state(_torch.from_numpy(rng["torch"].astype(np.uint8)))
+    grad_enabled = req.get("grad_enabled")
     torch = sys.modules.get("torch")
     if grad_enabled is None or torch is None:
-        return _call_as_is(fn, args, kwargs)
-    with torch.set_grad_enabled(grad_enabled):
-        return _call_as_is(fn, args, kwargs)
+        out = _call_as_is(fn, args, kwargs)
+    else:
+        with torch.set_grad_enabled(bool(grad_enabled)):
+            out = _call_as_is(fn, args, kwargs)
+    if isinstance(rng, dict):
+        states: dict = {"numpy": np.random.get_state(legacy=False)}
+        if "torch" in rng:
+            states["torch"] = sys.modules["torch"].get_rng_state().numpy()
+        out["rng"] = _CODEC.encode(states)
+    return out
 
 
 def _call_as_is(fn, args: list, kwargs: dict) -> dict:
@@ -107,17 +123,10 @@ def _dispatch(req: dict) -> dict:
     if op == "run":
         module, _, name = str(req["target"]).partition(":")
         fn = getattr(importlib.import_module(module), name)
-        return _call(
-            fn, _CODEC.decode(req["args"]), _CODEC.decode(req["kwargs"]), req.get("grad_enabled")
-        )
+        return _call(fn, _CODEC.decode(req["args"]), _CODEC.decode(req["kwargs"]), req)
     target = _CODEC.decode(req["target"])
     if op == "call":
-        return _call(
-            target,
-            _CODEC.decode(req["args"]),
-            _CODEC.decode(req["kwargs"]),
-            req.get("grad_enabled"),
-        )
+        return _call(target, _CODEC.decode(req["args"]), _CODEC.decode(req["kwargs"]), req)
     if op == "getattr":
         return {"ok": _CODEC.encode(getattr(target, str(req["name"])))}
     if op == "setattr":

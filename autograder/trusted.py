@@ -208,7 +208,10 @@ class _Link:
         torch = sys.modules.get("torch")
         if torch is not None:  # a test's `with torch.no_grad():` holds for the call it makes
             req["grad_enabled"] = bool(torch.is_grad_enabled())
+        req["rng"] = self.codec.encode(_global_rng_states())
         resp = self._raw(req)
+        if "rng" in resp:  # the global generators moved on in the student's kernel: here too
+            _set_global_rng_states(self.codec.decode(resp["rng"]))
         after = resp.get("after", {})
         for value in after.values():
             self.codec.decode(value)  # tensors, modules and generators: updated in place here
@@ -358,6 +361,29 @@ class _Link:
                     answer = value
             elif kind == "status" and m["content"].get("execution_state") == "idle":
                 idle = True
+
+
+def _global_rng_states() -> dict:
+    """The states of numpy's and torch's global generators, shared with the student's kernel for
+    each call, so that ``torch.manual_seed(0)`` in a test seeds the student's code as it would in
+    one process, and each call draws new numbers."""
+    import numpy as np
+
+    out: dict = {"numpy": np.random.get_state(legacy=False)}
+    torch = sys.modules.get("torch")
+    if torch is not None:
+        out["torch"] = torch.get_rng_state().numpy()
+    return out
+
+
+def _set_global_rng_states(states: dict) -> None:
+    import numpy as np
+
+    if isinstance(states.get("numpy"), dict):
+        np.random.set_state(states["numpy"])
+    torch = sys.modules.get("torch")
+    if torch is not None and isinstance(states.get("torch"), np.ndarray):
+        torch.set_rng_state(torch.from_numpy(states["torch"].astype(np.uint8)))
 
 
 def _exception(err: dict) -> BaseException:

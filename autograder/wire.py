@@ -36,6 +36,7 @@ import importlib
 import io
 import itertools
 import json
+import weakref
 from collections.abc import Callable
 from typing import Any
 
@@ -98,7 +99,9 @@ class Codec:
         self.make_ref = make_ref
         self.resolve_ref = resolve_ref
         self.ref_of = ref_of
-        self._by_tag: dict[str, Any] = {}
+        # weak where the object allows it: a tensor the test dropped is not kept alive here
+        self._by_tag: weakref.WeakValueDictionary[str, Any] = weakref.WeakValueDictionary()
+        self._strong: dict[str, Any] = {}
         self._tag_of: dict[int, str] = {}
         self._versions: dict[str, int] = {}
         self._count = itertools.count(1)
@@ -107,14 +110,20 @@ class Codec:
     def tag(self, obj) -> str:
         """The tag of ``obj``, made on first use; the codec keeps ``obj`` alive under it."""
         tag = self._tag_of.get(id(obj))
-        if tag is None or self._by_tag.get(tag) is not obj:
+        if tag is None or self._get(tag) is not obj:
             tag = f"{self.side}{next(self._count)}"
-            self._tag_of[id(obj)] = tag
-            self._by_tag[tag] = obj
+            self._register(tag, obj)
         return tag
 
+    def _get(self, tag: str):
+        obj = self._by_tag.get(tag)
+        return self._strong.get(tag) if obj is None else obj
+
     def _register(self, tag: str, obj) -> None:
-        self._by_tag[tag] = obj
+        try:
+            self._by_tag[tag] = obj
+        except TypeError:  # not weakly referenceable (a numpy Generator)
+            self._strong[tag] = obj
         self._tag_of[id(obj)] = tag
 
     def changed_tensors(self) -> list[dict]:
@@ -123,7 +132,9 @@ class Codec:
         out = []
         for tag, version in list(self._versions.items()):
             t = self._by_tag.get(tag)
-            if t is not None and t._version != version:
+            if t is None:
+                del self._versions[tag]  # gone: nothing to keep in step
+            elif t._version != version:
                 out.append(self.encode(t))
         return out
 
@@ -335,7 +346,7 @@ class Codec:
         if name not in _BIT_GENERATORS:
             raise WireError(f"unknown bit generator {name!r}")
         state = self.decode(tree["state"], d)
-        old = self._by_tag.get(tree["tag"])
+        old = self._get(str(tree["tag"]))
         if type(old) is np.random.Generator and type(old.bit_generator).__name__ == name:
             old.bit_generator.state = state
             return old
@@ -355,7 +366,7 @@ class Codec:
         grad = tree.get("grad")
         grad_t = None if grad is None else torch.from_numpy(np.array(_from_npy(grad["npy"])))
         tag = str(tree["tag"])
-        old = self._by_tag.get(tag)
+        old = self._get(tag)
         if isinstance(old, torch.Tensor) and old.is_leaf:
             with torch.no_grad():
                 old.data = value
@@ -384,7 +395,7 @@ class Codec:
         if not (isinstance(cls, type) and issubclass(cls, torch.nn.Module)):
             raise WireError(f"{tree['cls']!r} is not a torch.nn module")
         tag = str(tree["tag"])
-        old = self._by_tag.get(tag)
+        old = self._get(tag)
         if type(old) is cls:
             m = old
         else:

@@ -220,3 +220,28 @@ def test_remote_modules_follow_the_tests_grad_mode_and_in_place_changes(student_
         layer.bias.fill_(0.5)
         assert torch.equal(m(x), torch.full((4, 2), 0.5))  # the change reached the student's kernel
     assert sum(p.numel() for p in m.parameters()) == 8
+
+
+def test_global_generators_are_shared_with_the_students_kernel(student_kernel):
+    """torch.manual_seed in a test seeds the student's code, and every call draws new numbers."""
+    from autograder import trusted
+
+    info_ns: dict = {}
+    code = "def draw():\n    return float(torch.rand(1)), float(np.random.rand())\n"
+    from jupyter_client import BlockingKernelClient
+
+    kc = BlockingKernelClient()
+    kc.load_connection_info(student_kernel.get_connection_info())
+    kc.start_channels()
+    try:
+        kc.execute_interactive(code, timeout=60)
+    finally:
+        kc.stop_channels()
+    trusted.bind(["draw"], info_ns)
+    torch.manual_seed(3)
+    np.random.seed(4)
+    first, second = info_ns["draw"](), info_ns["draw"]()
+    torch.manual_seed(3)
+    np.random.seed(4)
+    expected = [(float(torch.rand(1)), float(np.random.rand())) for _ in range(2)]
+    assert [first, second] == expected
