@@ -23,7 +23,7 @@ from convgrade.policy import (
     GradingPolicy,
     load_policy,
 )
-from convgrade.timing import timed_call
+from convgrade.timing import run_with_model, timed_call
 
 __all__ = [
     "DEFAULT_FORBIDDEN",
@@ -39,5 +39,6 @@ __all__ = [
     "check_number",
     "check_shape",
     "load_policy",
+    "run_with_model",
     "timed_call",
 ]
