@@ -401,6 +401,11 @@ class Guard:
         threading.setprofile(self.hook)
         sys.setprofile(self.hook)
 
+    def trust_file(self, filename: str) -> None:
+        """Count code compiled under ``filename`` as the instructor's (the trusted process's
+        functions rebuilt in this kernel, :mod:`autograder.serve`)."""
+        self._kinds[filename] = "instructor"
+
     # ---------------------------------------------------------------- cell events
     def _record(self, kind: str, message: str) -> None:
         entry = {"kind": kind, "message": message, "cell": self._current_cell}

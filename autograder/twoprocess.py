@@ -27,13 +27,14 @@ import contextlib
 import dataclasses
 import json
 import os
+import queue
 import shutil
 import sys
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
 
-from nbclient.util import run_sync
+from nbclient.util import ensure_async, run_sync
 from traitlets import Integer
 
 from autograder.execute import GuardedExecute
@@ -263,6 +264,18 @@ class SplitExecute(GuardedExecute):
             msg_id = self.kc.execute(code, silent=True, store_history=False, stop_on_error=False)
             return await self.async_wait_for_reply(msg_id)
 
+    async def _drain_student_iopub(self) -> None:
+        """Read away what the student's kernel published while a test cell ran on the trusted
+        kernel (a busy and an idle status per request, nobody reading them here): left queued,
+        the full queue would drop the next cell's own messages and nbclient would wait for them
+        until its IOPub timeout."""
+        assert self.kc is not None
+        while True:
+            try:
+                await ensure_async(self.kc.iopub_channel.get_msg(timeout=0.05))
+            except queue.Empty:
+                return
+
     def _collect(self, cell, index) -> None:
         if self._role(cell) != "test":
             return super()._collect(cell, index)
@@ -299,10 +312,13 @@ class SplitExecute(GuardedExecute):
                 if not reply or reply["content"].get("status") != "ok":
                     why = reply["content"].get("evalue") if reply else "no reply"
                     self.log.warning("binding %s for cell %s failed: %s", names, cell_index, why)
-            with self._on_trusted():
-                return await super().async_execute_cell(
-                    cell, cell_index, execution_count, store_history
-                )
+            try:
+                with self._on_trusted():
+                    return await super().async_execute_cell(
+                        cell, cell_index, execution_count, store_history
+                    )
+            finally:
+                await self._drain_student_iopub()
         out = await super().async_execute_cell(cell, cell_index, execution_count, store_history)
         if role == "setup":
             reply = await self._async_trusted_run(cell.source)

@@ -21,6 +21,15 @@ a generator) crosses as a **reference** (``{"$": "ref", "id": n}``): the trusted
 in the student's kernel. The trusted side never sends references to its own objects: what it
 cannot send by value is refused with a ``TypeError``.
 
+**Functions, trusted to student only.** A hidden test often passes a function to the student's
+(``equivariance_error(conv_circular, x, 2, -3)``, a layer defined in the test cell). Such a
+function crosses as *code*: an importable one (``np.zeros_like``, ``torch.relu``, a convkit
+function) by its module and name, one defined in a notebook cell as its compiled code object with
+the globals it names, its defaults and closure, all encoded the same way; ``functools.partial``
+objects and modules by name too. The student's kernel rebuilds and runs it there. Nothing secret
+travels: only what the function itself reads, which is an input of the test like any argument. The
+other way round a function is always a reference, and the trusted side refuses to decode code.
+
 **Identity.** Tensors, modules and random generators carry a *tag* when they cross. Each side
 keeps the objects it has sent or received under their tags, and an object that comes back under a
 known tag updates the existing object in place instead of creating a new one: a model the trusted
@@ -32,10 +41,15 @@ student's ``random_hflip(x, p, rng)`` has advanced when the call returns.
 from __future__ import annotations
 
 import base64
+import builtins
+import functools
 import importlib
 import io
 import itertools
 import json
+import marshal
+import sys
+import types
 import weakref
 from collections.abc import Callable
 from typing import Any
@@ -85,6 +99,8 @@ class Codec:
         resolve_ref: turns a received reference id into an object (the student's object on the
             student side, a :class:`~autograder.trusted.Remote` on the trusted side).
         ref_of: trusted side only: the reference id of a ``Remote`` being sent back, or ``None``.
+        code_filename: student side only: the file name the rebuilt functions' code gets, which
+            the kernel guard counts as the instructor's.
     """
 
     def __init__(
@@ -94,8 +110,10 @@ class Codec:
         make_ref: Callable[[Any], dict] | None = None,
         resolve_ref: Callable[[dict], Any] | None = None,
         ref_of: Callable[[Any], int | None] | None = None,
+        code_filename: str = "<autograder-trusted>",
     ) -> None:
         self.side = side
+        self.code_filename = code_filename
         self.make_ref = make_ref
         self.resolve_ref = resolve_ref
         self.ref_of = ref_of
@@ -213,6 +231,10 @@ class Codec:
             ref = self.ref_of(obj)
             if ref is not None:
                 return {"$": "ref", "id": ref}
+        if self.side == "t":
+            code = self._callable(obj, d)
+            if code is not None:
+                return code
         return self._ref(obj, f"a {type(obj).__module__}.{type(obj).__qualname__}")
 
     def _ref(self, obj, what: str) -> dict:
@@ -267,6 +289,78 @@ class Codec:
             "tag": self.tag(m),
         }
 
+    def _callable(self, obj, d: int) -> dict | None:
+        """A trusted function, module or partial as something the student's kernel rebuilds."""
+        if isinstance(obj, types.ModuleType):
+            if sys.modules.get(obj.__name__) is obj:
+                return {"$": "mod", "name": obj.__name__}
+            return None
+        if type(obj) is functools.partial:
+            return {
+                "$": "partial",
+                "f": self.encode(obj.func, d),
+                "a": self.encode(tuple(obj.args), d),
+                "k": self.encode(dict(obj.keywords), d),
+            }
+        named = _importable(obj)
+        if named is not None:
+            return {"$": "named", "mod": named[0], "name": named[1]}
+        if type(obj) is not types.FunctionType:
+            return None
+        code = obj.__code__
+        env: dict[str, Any] = {}
+        self_names: list[str] = []
+        for name in sorted(_global_names(code)):
+            if name not in obj.__globals__:
+                continue  # a builtin or an attribute name
+            value = obj.__globals__[name]
+            if value is obj:
+                self_names.append(name)
+                continue
+            try:
+                env[name] = self.encode(value, d)
+            except WireError:
+                continue  # not needed by the function after all, or it fails there by name
+        cells = [c.cell_contents for c in obj.__closure__ or ()]
+        return {
+            "$": "func",
+            "code": base64.b64encode(marshal.dumps(code)).decode("ascii"),
+            "name": obj.__name__,
+            "globals": env,
+            "self": self_names,
+            "defaults": self.encode(obj.__defaults__, d),
+            "kwdefaults": self.encode(obj.__kwdefaults__, d),
+            "closure": self.encode(tuple(cells), d),
+        }
+
+    def _decode_code(self, kind: str, tree, d: int):
+        """The student side's rebuilding of a trusted function (see :meth:`_callable`)."""
+        if self.side != "s":
+            raise WireError("code does not cross from the student's kernel, only references")
+        if kind == "mod":
+            return importlib.import_module(str(tree["name"]))
+        if kind == "named":
+            module = importlib.import_module(str(tree["mod"]))
+            obj: Any = module
+            for part in str(tree["name"]).split("."):
+                obj = getattr(obj, part)
+            return obj
+        if kind == "partial":
+            return functools.partial(
+                self.decode(tree["f"], d), *self.decode(tree["a"], d), **self.decode(tree["k"], d)
+            )
+        code = _retarget(marshal.loads(base64.b64decode(tree["code"])), self.code_filename)
+        env = {"__builtins__": builtins, "__name__": "__autograder_trusted__"}
+        env.update({str(k): self.decode(v, d) for k, v in tree["globals"].items()})
+        cells = tuple(types.CellType(v) for v in self.decode(tree["closure"], d))
+        fn = types.FunctionType(
+            code, env, str(tree["name"]), self.decode(tree["defaults"], d), cells or None
+        )
+        fn.__kwdefaults__ = self.decode(tree["kwdefaults"], d)
+        for name in tree["self"]:
+            env[str(name)] = fn
+        return fn
+
     def _plain(self, value, d: int):
         """A module attribute: values only, never a reference."""
         saved, self.make_ref = self.make_ref, None
@@ -320,6 +414,8 @@ class Codec:
             return Ellipsis
         if kind == "rng":
             return self._decode_rng(tree, d)
+        if kind in ("func", "named", "mod", "partial"):
+            return self._decode_code(kind, tree, d)
         if kind == "ref":
             if self.resolve_ref is None:
                 raise WireError("references cannot be received here")
@@ -419,6 +515,44 @@ class Codec:
             if value is not None and not isinstance(value, torch.nn.Module):
                 raise WireError(f"child {key!r} is not a module")
         return m
+
+
+def _importable(obj) -> tuple[str, str] | None:
+    """``(module, name)`` under which ``obj`` (a function, builtin, ufunc or class) is found in an
+    already imported module other than ``__main__``, or ``None``."""
+    if not callable(obj) or isinstance(obj, functools.partial):
+        return None
+    module_name = getattr(obj, "__module__", None)
+    if not isinstance(module_name, str) or module_name == "__main__":
+        return None
+    module = sys.modules.get(module_name)
+    if module is None:
+        return None
+    for name in (getattr(obj, "__qualname__", None), getattr(obj, "__name__", None)):
+        if not isinstance(name, str) or "<" in name:
+            continue
+        found: Any = module
+        for part in name.split("."):
+            found = getattr(found, part, None)
+        if found is obj:
+            return module_name, name
+    return None
+
+
+def _global_names(code: types.CodeType) -> set[str]:
+    """The names ``code`` and the code nested in it (comprehensions, inner functions) read."""
+    names = set(code.co_names)
+    for const in code.co_consts:
+        if isinstance(const, types.CodeType):
+            names |= _global_names(const)
+    return names
+
+
+def _retarget(code: types.CodeType, filename: str) -> types.CodeType:
+    consts = tuple(
+        _retarget(c, filename) if isinstance(c, types.CodeType) else c for c in code.co_consts
+    )
+    return code.replace(co_filename=filename, co_consts=consts)
 
 
 def dumps(tree) -> str:
