@@ -358,3 +358,23 @@ def test_a_failing_check_is_drawn_without_the_helpers_frames(check, args):
         raise AssertionError("the check passed")
     assert "check(*args)" in drawn and message in drawn, drawn
     assert "convgrade" not in drawn and "raise _failure" not in drawn, drawn
+
+
+@pytest.mark.parametrize("assignment", ["02-convolution-layers", "11-dropout"])
+def test_the_assignment_states_the_tolerances_the_checks_use(assignment):
+    """The introduction of the notebook names check_array's default and float32 tolerances."""
+    import inspect
+
+    import nbformat
+
+    from convgrade.checks import FLOAT32_ATOL, FLOAT32_RTOL
+    from tests.grading import harness as h
+
+    def fmt(v):
+        return np.format_float_scientific(v, trim="-", exp_digits=1)
+
+    intro = nbformat.read(h.SOLUTIONS / assignment / f"{assignment}.ipynb", as_version=4).cells[0].source
+    intro = " ".join(intro.split())
+    assert FLOAT32_RTOL == FLOAT32_ATOL and f"rtol = atol = {fmt(FLOAT32_RTOL)}" in intro
+    default_rtol = inspect.signature(check_array).parameters["rtol"].default
+    assert f"relative tolerance of {fmt(default_rtol)}" in intro
