@@ -373,8 +373,8 @@ def test_the_assignment_states_the_tolerances_the_checks_use(assignment):
     def fmt(v):
         return np.format_float_scientific(v, trim="-", exp_digits=1)
 
-    intro = nbformat.read(h.SOLUTIONS / assignment / f"{assignment}.ipynb", as_version=4).cells[0].source
-    intro = " ".join(intro.split())
+    nb = nbformat.read(h.SOLUTIONS / assignment / f"{assignment}.ipynb", as_version=4)
+    intro = " ".join(nb.cells[0].source.split())
     assert FLOAT32_RTOL == FLOAT32_ATOL and f"rtol = atol = {fmt(FLOAT32_RTOL)}" in intro
     default_rtol = inspect.signature(check_array).parameters["rtol"].default
     assert f"relative tolerance of {fmt(default_rtol)}" in intro
