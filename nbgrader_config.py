@@ -30,6 +30,13 @@ c.Execute.interrupt_on_timeout = True
 c.LimitOutput.max_lines = 1000
 c.LimitOutput.max_traceback = 100
 
+# nbgrader scores a test cell 0 when anything reaches stderr while it runs (a debug print, a numpy
+# warning): this keeps such output as "[stderr] ..." lines on stdout instead, so a test cell's score
+# depends only on whether its code ran to the end (autograder.preprocessors.StderrToStdout).
+from autograder.preprocessors import keep_stderr_pipeline as _keep_stderr_pipeline  # noqa: E402
+
+c.Autograde.autograde_preprocessors = _keep_stderr_pipeline()
+
 # Class grading (`python -m autograder grade <assignment>`, see book/instructor-guide.md) adds its
 # own settings for each run: the sandboxed, guarded grading kernel (Execute.kernel_name, IPC
 # transport) and a preprocessor that clips long outputs. It writes them to a file and points

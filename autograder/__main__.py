@@ -1,6 +1,7 @@
 """``python -m autograder grade <assignment> [--course DIR] [--allow-unsandboxed] [--cpu-seconds S]
 [--memory-gb G] [--file-mb M] [--max-procs N] [--kernel-user USER] ...``
-``python -m autograder scan <notebook> ...``  ``python -m autograder check-sandbox``"""
+``python -m autograder scan <notebook> ... [--source DIR]``
+``python -m autograder check-sandbox``"""
 
 from __future__ import annotations
 
@@ -64,7 +65,20 @@ def main(argv=None) -> int:
     g.add_argument("--no-feedback", action="store_true")
     s = sub.add_parser("scan", help="scan notebooks for forbidden constructs")
     s.add_argument("notebooks", nargs="+")
-    s.add_argument("--release", default=None, help="released notebook to compare locked cells with")
+    s.add_argument(
+        "--release",
+        default=None,
+        help="released notebook to compare locked cells with (default: the course's release of "
+        "the notebook's assignment, when it exists)",
+    )
+    s.add_argument(
+        "--source",
+        default=None,
+        help="the assignment's source folder, whose grading.json is the policy (default: "
+        "<source directory of the course in --course>/<the notebook's folder name>, when it "
+        "exists, else the defaults)",
+    )
+    s.add_argument("--course", default=".", help="nbgrader course folder (default: current folder)")
     sub.add_parser("check-sandbox", help="say whether the bubblewrap sandbox can start here")
     a = p.parse_args(argv)
     if a.cmd == "grade":
@@ -105,11 +119,23 @@ def main(argv=None) -> int:
             return err.exit_code
         return 0
     if a.cmd == "scan":
+        from autograder.batch import course_dirs
         from autograder.scan import scan_notebook
+        from convgrade.policy import load_policy
 
         n = 0
+        dirs = course_dirs(Path(a.course))
         for nb in a.notebooks:
-            for f in scan_notebook(Path(nb), Path(a.release) if a.release else None):
+            # the assignment's own policy (torch chapters allow torch imports) and release
+            assignment = Path(nb).resolve().parent.name
+            source = Path(a.source) if a.source else dirs["source"] / assignment
+            release = Path(a.release) if a.release else dirs["release"] / assignment / Path(nb).name
+            try:
+                policy = load_policy(source if source.is_dir() else None)
+            except ValueError as err:
+                print(f"error: {err}", file=sys.stderr)
+                return 2
+            for f in scan_notebook(Path(nb), release if release.exists() else None, policy):
                 print(f"{nb}: {f}")
                 n += 1
         return 1 if n else 0

@@ -177,6 +177,26 @@ def inspect_autograded(folder: Path) -> tuple[bool, list[str]]:
     return timed_out, flags
 
 
+def stderr_notes(folder: Path) -> list[str]:
+    """One note (a reason, not a flag) naming the graded test cells of one student that wrote to
+    stderr, from ``nb.metadata["autograder"]["stderr"]`` of the autograded notebooks (written by
+    :class:`autograder.preprocessors.StderrToStdout`, which keeps that output as ``[stderr]``
+    lines so that it costs no points)."""
+    import nbformat
+
+    cells = []
+    for path in sorted(folder.glob("*.ipynb")):
+        nb = nbformat.read(str(path), as_version=4)
+        for entry in nb.metadata.get("autograder", {}).get("stderr", []):
+            cells.append(entry.get("grade_id") or f"cell {int(entry.get('cell_index', -1)) + 1}")
+    if not cells:
+        return []
+    return [
+        f"stderr output in {', '.join(dict.fromkeys(cells))} "
+        "(kept as [stderr] lines in the feedback; not counted against the cells)"
+    ]
+
+
 def gradebook_scores(course: Path, assignment: str, student: str):
     from nbgrader.api import Gradebook, MissingEntry
 
@@ -270,6 +290,7 @@ def grade_student(
         res.reasons.append("a cell exceeded the time limit (it scores 0, later cells were graded)")
     res.flags += forbidden
     res.reasons += kernel_reasons + reports.limit_reasons(graded_dir, box)
+    res.reasons += stderr_notes(graded_dir)
     res.score, res.max_score = gradebook_scores(course, assignment, student)
     return res
 
@@ -286,12 +307,13 @@ def write_extra_config(folder: Path, kernel_ipc: Path) -> Path:
     path.write_text(
         f"# written by python -m autograder; loaded from nbgrader_config.py via {CONFIG_ENV}\n"
         "from autograder.execute import autograde_preprocessors\n"
-        "from autograder.preprocessors import ClipOutput\n"
+        "from autograder.preprocessors import ClipOutput, StderrToStdout\n"
         "from autograder.twoprocess import SplitExecute\n"
         "# nbgrader's pipeline with SplitExecute (test cells in a trusted kernel when\n"
-        "# AUTOGRADER_SPLIT is set; the guard's report after every cell) and ClipOutput\n"
+        "# AUTOGRADER_SPLIT is set; the guard's report after every cell), StderrToStdout\n"
+        "# (stderr in a test cell is reported, never scored 0) and ClipOutput\n"
         "c.Autograde.autograde_preprocessors = autograde_preprocessors(\n"
-        "    extra_after_execute=[ClipOutput], executor=SplitExecute)\n"
+        "    extra_after_execute=[StderrToStdout, ClipOutput], executor=SplitExecute)\n"
         f"c.Execute.kernel_name = {sandbox.KERNEL_NAME!r}\n"
         "# the outputs of a finished cell may lag on a loaded machine: wait, do not fail\n"
         "c.Execute.iopub_timeout = 60\n"

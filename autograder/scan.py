@@ -88,6 +88,53 @@ class Flag:
         )
 
 
+#: pieces of attribute names that the scan flags when written out (FORBIDDEN_ATTRS, sys.modules,
+#: os.environ, the reference package): a computed getattr name that contains one of them spells a
+#: flagged attribute; any other computed name (``getattr(model, f"conv{i}")``,
+#: ``setattr(self, name, layer)``) is honest code and not flagged
+GUARDED_FRAGMENTS = (
+    "__",
+    "_getframe",
+    "f_back",
+    "f_globals",
+    "setprofile",
+    "settrace",
+    "transformer",
+    "modules",
+    "environ",
+    "system",
+    "popen",
+    "convkit",
+)
+
+
+#: modules whose attributes reach the interpreter: any computed getattr on them is flagged
+GUARDED_OWNERS = ("sys", "os", "builtins", "threading", "gc", "inspect", "importlib")
+
+
+def _dotted(expr: ast.AST) -> str:
+    """``a.b.c`` for a chain of names and attributes, else ``""``."""
+    if isinstance(expr, ast.Name):
+        return expr.id
+    if isinstance(expr, ast.Attribute):
+        base = _dotted(expr.value)
+        return f"{base}.{expr.attr}" if base else ""
+    return ""
+
+
+def _guarded_fragment(expr: ast.AST) -> str | None:
+    """The first string constant inside ``expr`` (a computed attribute name) that contains a
+    piece of a flagged name (:data:`GUARDED_FRAGMENTS`), or None."""
+    for node in ast.walk(expr):
+        if (
+            isinstance(node, ast.Constant)
+            and isinstance(node.value, str)
+            and any(piece in node.value for piece in GUARDED_FRAGMENTS)
+        ):
+            return node.value
+    return None
+
+
 def _path_outside(value: str) -> bool:
     p = Path(value)
     return p.is_absolute() or ".." in p.parts or value.startswith("~")
@@ -140,7 +187,16 @@ class _Visitor(ast.NodeVisitor):
                 and len(node.args) >= 2
                 and not isinstance(node.args[1], ast.Constant)
             ):
-                self.flag(node, f"{f.id}() with a computed attribute name")
+                spelled = _guarded_fragment(node.args[1])
+                owner = _dotted(node.args[0])
+                if owner.split(".")[-1] in GUARDED_OWNERS:
+                    self.flag(node, f"{f.id}() on {owner} with a computed attribute name")
+                elif spelled:
+                    self.flag(
+                        node,
+                        f"{f.id}() with a computed attribute name built from {spelled!r} "
+                        "(a name the scan looks for)",
+                    )
         elif isinstance(f, ast.Attribute):
             base = f.value.id if isinstance(f.value, ast.Name) else None
             if base == "os" and f.attr in OS_CALLS:

@@ -19,7 +19,19 @@ import types
 
 import numpy as np
 
-__all__ = ["check_array", "check_number", "check_shape"]
+__all__ = ["FLOAT32_ATOL", "FLOAT32_RTOL", "check_array", "check_number", "check_shape"]
+
+#: Tolerances for an answer computed in single precision (float32, about 7 significant digits):
+#: a check's ``rtol``/``atol`` are meant for float64 results and are raised to these when the
+#: student's value is float32, so that an answer written with ``dtype=np.float32`` passes when its
+#: values are right (a float32 sum of a few dozen products of values of order 1 is within
+#: about 1e-6 of the float64 one); a wrong formula is off by far more.
+FLOAT32_RTOL = 1e-5
+FLOAT32_ATOL = 1e-5
+
+
+def _single_precision(value) -> bool:
+    return getattr(value, "dtype", None) == np.float32
 
 
 def check_array(
@@ -31,7 +43,8 @@ def check_array(
         actual: what the student's code returned.
         expected: the reference value (anything ``np.asarray`` accepts).
         name: how to call the value in the failure message.
-        rtol, atol: tolerances as in :func:`numpy.allclose`.
+        rtol, atol: tolerances as in :func:`numpy.allclose`, for a float64 (or integer) answer;
+            for a float32 answer at least :data:`FLOAT32_RTOL` and :data:`FLOAT32_ATOL`.
 
     Raises:
         AssertionError: with a message naming the type, shape or first index that differs.
@@ -43,6 +56,7 @@ def check_array(
         Traceback (most recent call last):
         ...
         AssertionError: y differs at index (1,): got 2.5, expected 2.0 (1 of 2 entries differ)
+        >>> check_array(np.float32([0.1 + 2e-7]), [0.1], rtol=1e-12)   # float32: rtol 1e-5
     """
     __tracebackhide__ = True
     if type(actual) is not np.ndarray:
@@ -50,6 +64,8 @@ def check_array(
     expected = np.asarray(expected, dtype=float)
     if actual.dtype.kind not in "biuf":
         raise _failure(f"{name} should hold real numbers, got dtype {actual.dtype}")
+    if _single_precision(actual):
+        rtol, atol = max(rtol, FLOAT32_RTOL), max(atol, FLOAT32_ATOL)
     if actual.shape != expected.shape:
         raise _failure(f"{name} has shape {actual.shape}, expected {expected.shape}")
     got = np.asarray(actual, dtype=float)
@@ -66,7 +82,9 @@ def check_number(actual, expected, name: str = "result", *, rtol: float = 1e-9) 
     """Assert that ``actual`` is a real number (not a bool or array) close to ``expected``.
 
     Only ``int``, ``float`` and numpy's own integer and floating scalar types count as numbers:
-    a subclass (which could redefine ``__eq__`` or ``__float__``) is rejected.
+    a subclass (which could redefine ``__eq__`` or ``__float__``) is rejected. ``rtol`` is for a
+    float64 (or integer) answer; a ``numpy.float32`` one is compared with at least
+    :data:`FLOAT32_RTOL`.
 
     Examples::
 
@@ -79,6 +97,8 @@ def check_number(actual, expected, name: str = "result", *, rtol: float = 1e-9) 
     __tracebackhide__ = True
     if not _is_plain_number(actual):
         raise _failure(f"{name} should be a number, got {type(actual).__name__}")
+    if _single_precision(actual):
+        rtol = max(rtol, FLOAT32_RTOL)
     if not np.isclose(float(actual), float(expected), rtol=rtol, atol=0):
         raise _failure(f"{name} is {actual!r}, expected {expected!r}")
 

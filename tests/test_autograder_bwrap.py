@@ -34,6 +34,7 @@ def test_unprivileged_grader_gets_a_user_namespace_and_exact_binds(paths):
         "/usr/bin/bwrap", "--unshare-all",
         "--die-with-parent", "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc",
         "--size", str(512 << 20), "--tmpfs", "/tmp",
+        "--perms", "1777", "--size", str(512 << 20), "--tmpfs", "/dev/shm",  # writable: semaphores
         "--tmpfs", p["course"],                       # a hidden folder: empty
         "--ro-bind", "/dev/null", p["gradebook"],     # a hidden file: empty; a missing one: nothing
         "--ro-bind", p["convkit"], p["convkit"],      # read-only, once each, missing ones left out
@@ -63,6 +64,7 @@ def test_root_grader_drops_to_the_kernel_user(paths):
         "--unshare-cgroup-try", "--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID",
         "--die-with-parent", "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc",
         "--perms", "1777", "--size", str(1 << 20), "--tmpfs", "/tmp",
+        "--perms", "1777", "--size", str(1 << 20), "--tmpfs", "/dev/shm",
         "--tmpfs", p["course"],
         *[arg for d in created for arg in ("--perms", "0755", "--dir", d)],
         "--ro-bind", p["convkit"], p["convkit"],

@@ -87,6 +87,32 @@ def test_check_array_names_the_first_differing_index():
         check_array(np.array([np.nan]), [np.nan])  # NaN never counts as equal
 
 
+def test_a_float32_answer_is_checked_at_float32_precision():
+    """A correct single-precision answer passes checks written for float64 (even rtol=1e-12);
+    an answer off by more than 1e-5 (relative or absolute) fails, float32 or not."""
+    from convgrade.checks import FLOAT32_ATOL, FLOAT32_RTOL
+
+    assert (FLOAT32_RTOL, FLOAT32_ATOL) == (1e-5, 1e-5)
+    rng = np.random.default_rng(0)
+    x, k = rng.standard_normal((9, 9)), rng.standard_normal((5, 5))
+    expected = convkit.corr2d(x, k)
+    single = convkit.corr2d(x.astype(np.float32), k.astype(np.float32)).astype(np.float32)
+    assert single.dtype == np.float32 and not np.allclose(single, expected, rtol=1e-12, atol=0)
+    check_array(single, expected, "corr2d in float32", rtol=1e-12)
+    for off in (3e-5, -3e-5):
+        wrong = single.copy()
+        wrong[2, 3] = expected[2, 3] * (1 + off) + off
+        with pytest.raises(AssertionError, match=r"differs at index \(2, 3\)"):
+            check_array(wrong, expected, "corr2d in float32")
+    with pytest.raises(AssertionError, match="differs at index"):  # float64 keeps rtol=1e-6
+        check_array(expected * (1 + 3e-6), expected)
+    check_number(np.float32(0.1), 0.1)  # 1.5e-9 off in float32, more than the default rtol=1e-9
+    with pytest.raises(AssertionError, match="expected 0.1"):
+        check_number(np.float32(0.1) * np.float32(1.0001), 0.1)
+    with pytest.raises(AssertionError, match="expected 0.1"):
+        check_number(float(np.float32(0.1)), 0.1)  # the same value as a Python float: rtol=1e-9
+
+
 @pytest.mark.parametrize("cheat", [AlwaysEqual(), EqualFloat(4.0), EqualInt(3), True, np.bool_(True), np.array(4.0),
                                    "4", None], ids=lambda v: type(v).__name__)
 def test_check_number_rejects_subclasses_and_non_numbers(cheat):
@@ -332,3 +358,23 @@ def test_a_failing_check_is_drawn_without_the_helpers_frames(check, args):
         raise AssertionError("the check passed")
     assert "check(*args)" in drawn and message in drawn, drawn
     assert "convgrade" not in drawn and "raise _failure" not in drawn, drawn
+
+
+@pytest.mark.parametrize("assignment", ["02-convolution-layers", "11-dropout"])
+def test_the_assignment_states_the_tolerances_the_checks_use(assignment):
+    """The introduction of the notebook names check_array's default and float32 tolerances."""
+    import inspect
+
+    import nbformat
+
+    from convgrade.checks import FLOAT32_ATOL, FLOAT32_RTOL
+    from tests.grading import harness as h
+
+    def fmt(v):
+        return np.format_float_scientific(v, trim="-", exp_digits=1)
+
+    nb = nbformat.read(h.SOLUTIONS / assignment / f"{assignment}.ipynb", as_version=4)
+    intro = " ".join(nb.cells[0].source.split())
+    assert FLOAT32_RTOL == FLOAT32_ATOL and f"rtol = atol = {fmt(FLOAT32_RTOL)}" in intro
+    default_rtol = inspect.signature(check_array).parameters["rtol"].default
+    assert f"relative tolerance of {fmt(default_rtol)}" in intro

@@ -88,3 +88,75 @@ def test_unchanged_release_cells_not_flagged(tmp_path):
     assert scan_notebook(sub, release) == []
     nbformat.write(_nb(_cell("%matplotlib inline\n!ls /"), _cell("x = 2", "ans")), sub)
     assert any("shell command" in f.reason for f in scan_notebook(sub, release))
+
+
+@pytest.mark.parametrize("source", [
+    "layer = getattr(model, f'conv{i}')",
+    "setattr(self, name, nn.Linear(4, 2))",
+    "for name in ('weight', 'bias'):\n    print(getattr(layer, name).shape)",
+    "delattr(self, 'l' + str(i))",
+    "value = getattr(np, op_name)(x)",  # calling something forbidden is the guard's to catch
+])
+def test_a_computed_attribute_name_is_not_flagged_by_itself(source):
+    """Issue 17: ``getattr`` with a computed name was flagged in honest code."""
+    assert scan_source(source, "answer") == []
+
+
+@pytest.mark.parametrize("source,reason", [
+    ("f = getattr(check_array, '__glo' + 'bals__')", "built from '__glo'"),
+    ("setattr(shell, 'input_' + 'transformers_post', [])", "built from 'transformers_post'"),
+    ("getattr(sys, 'mod' + 'ules')", "getattr() on sys with a computed attribute name"),
+    ("getattr(os, name)('ls')", "getattr() on os with a computed attribute name"),
+    ("getattr(f, f'__{n}__')", "built from '__'"),
+])
+def test_a_computed_name_that_spells_a_flagged_attribute_is_flagged(source, reason):
+    flags = scan_source(source, "answer")
+    assert any(reason in f.reason for f in flags), flags
+
+
+TORCH_ANSWER = ("import torch\nimport torch.nn.functional as F\nfrom torch.utils.data import DataLoader\n"
+                "from torch import nn\nimport torch.optim as optim\n")
+
+
+@pytest.mark.parametrize("assignment", ["07-3d-convolution", "09-lenet-to-resnet",
+                                        "12-transfer-learning"])
+def test_torch_chapters_do_not_flag_torch_imports(assignment, tmp_path):
+    """Issue 17: importing the library a chapter teaches is not flagged, by the class grader's scan
+    (the assignment's policy) nor by ``python -m autograder scan`` (which now reads it too)."""
+    from autograder.__main__ import main
+    from convgrade import load_policy
+    from tests.grading import harness as h
+
+    policy = load_policy(h.SOLUTIONS / assignment)
+    assert scan_source(TORCH_ANSWER, "answer", policy) == []
+    assert [f.reason for f in scan_source("import convkit.functional", "answer", policy)] == [
+        "imports convkit.functional"]
+    release = h.EXERCISES / assignment / f"{assignment}.ipynb"
+    nb = nbformat.read(release, as_version=4)
+    answer = next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("solution"))
+    answer.source = TORCH_ANSWER + answer.source
+    submitted = tmp_path / "submitted" / "alice" / assignment / release.name
+    submitted.parent.mkdir(parents=True)
+    nbformat.write(nb, submitted)
+    assert main(["scan", str(submitted), "--course", str(h.REPO)]) == 0
+    answer.source = "import convkit\n" + answer.source
+    nbformat.write(nb, submitted)
+    assert main(["scan", str(submitted), "--course", str(h.REPO)]) == 1
+
+
+def test_the_scan_command_keeps_flagging_torch_in_a_numpy_chapter(tmp_path, capsys):
+    from autograder.__main__ import main
+    from tests.grading import harness as h
+
+    assignment = "02-convolution-layers"
+    nb = nbformat.read(h.EXERCISES / assignment / f"{assignment}.ipynb", as_version=4)
+    answer = next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("solution"))
+    answer.source = "import torch.nn.functional as F\n" + answer.source
+    submitted = tmp_path / assignment / f"{assignment}.ipynb"
+    submitted.parent.mkdir()
+    nbformat.write(nb, submitted)
+    assert main(["scan", str(submitted), "--course", str(h.REPO)]) == 1
+    assert "imports torch.nn.functional" in capsys.readouterr().out
+    # the unchanged release is instructor code: nothing to flag
+    assert main(["scan", str(h.EXERCISES / assignment / f"{assignment}.ipynb"),
+                 "--course", str(h.REPO)]) == 0

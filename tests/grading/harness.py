@@ -2,8 +2,10 @@
 
 A submission is the released notebook with some answer cells filled in:
 ``solution_submission`` fills every answer with the instructor's solution and
-``wrong_submission`` then swaps one answer for a known-wrong implementation
-kept in ``tests/wrong/<assignment>/<answer_id>__<bug>.py``.
+``replace_answer`` then swaps one answer for a known-wrong implementation
+kept in ``tests/wrong/<assignment>/<answer_id>__<bug>.py`` (:func:`wrong_files`) or a correct one
+written differently, kept in ``tests/right/<assignment>/<answer_id>__<variant>.py``
+(:func:`right_files`).
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ REPO = Path(__file__).resolve().parents[2]
 SOLUTIONS = REPO / "solutions"
 EXERCISES = REPO / "exercises"
 WRONG = REPO / "tests" / "wrong"
+RIGHT = REPO / "tests" / "right"
 
 _MARKERS = re.compile(r"^\s*### (BEGIN|END) SOLUTION\s*$")
 
@@ -70,6 +73,13 @@ def strip_solution_markers(source: str) -> str:
 
 def wrong_files(assignment: str) -> list[Path]:
     folder = WRONG / assignment
+    return sorted(folder.glob("*__*.py")) if folder.is_dir() else []
+
+
+def right_files(assignment: str) -> list[Path]:
+    """Correct answers written differently (``tests/right/<assignment>/<answer_id>__<variant>.py``,
+    named like the wrong files): each must get full marks on the test cells of its answer."""
+    folder = RIGHT / assignment
     return sorted(folder.glob("*__*.py")) if folder.is_dir() else []
 
 
