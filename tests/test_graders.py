@@ -6,7 +6,10 @@ folder and three kinds of submission are autograded in one batch:
 * the instructor's solution, which must get full marks;
 * the released notebook, unchanged, which must get zero (and not crash the run);
 * every known-wrong implementation in ``tests/wrong/<assignment>/``, which must
-  lose points on the test cells of the answer it replaces.
+  lose points on the test cells of the answer it replaces;
+* every correct alternative in ``tests/right/<assignment>/`` (an answer written
+  differently: loops, float32, another container), which must get full marks on
+  the test cells of the answer it replaces.
 
 The same run checks that the committed release in ``exercises/`` is exactly what
 nbgrader generates from the source today.
@@ -27,6 +30,7 @@ from tests.grading import harness as h
 
 ASSIGNMENTS = h.assignments()
 WRONG = [(a, p) for a in ASSIGNMENTS for p in h.wrong_files(a)]
+RIGHT = [(a, p) for a in ASSIGNMENTS for p in h.right_files(a)]
 
 pytestmark = pytest.mark.grading
 
@@ -44,6 +48,11 @@ def _student_for(path) -> str:
     return f"wrong-{answer_id}-{bug}".replace("_", "-")
 
 
+def _right_student_for(path) -> str:
+    answer_id, variant = h.parse_wrong_name(path)
+    return f"right-{answer_id}-{variant}".replace("_", "-")
+
+
 def _autograde(course: Path, assignment: str) -> SimpleNamespace:
     shutil.rmtree(course, ignore_errors=True)  # left over from an attempt that raised
     h.make_course(course, assignment)
@@ -56,6 +65,11 @@ def _autograde(course: Path, assignment: str) -> SimpleNamespace:
             answer_id, _ = h.parse_wrong_name(path)
             if answer_id in h.answer_ids(solved):
                 h.submit(course, _student_for(path), assignment, notebook, h.replace_answer(solved, answer_id, path.read_text()))
+        for path in h.right_files(assignment):
+            answer_id, _ = h.parse_wrong_name(path)
+            if answer_id in h.answer_ids(solved):
+                right = h.replace_answer(solved, answer_id, path.read_text())
+                h.submit(course, _right_student_for(path), assignment, notebook, right)
     proc = h.run_nbgrader(course, "autograde", assignment, "--force", check=False)
     return SimpleNamespace(returncode=proc.returncode, stdout=proc.stdout, stderr=proc.stderr)
 
@@ -157,6 +171,34 @@ def test_known_wrong_implementation_loses_points(graded, wrong):
         assert max_score > 0
         assert score < max_score, f"{wrong.name} ({bug}) still gets {score}/{max_score} on the tests of {answer_id}"
     assert checked, f"{wrong.name}: no notebook of {assignment} has an answer cell {answer_id!r}"
+
+
+@pytest.mark.parametrize(
+    "graded, right",
+    [
+        pytest.param(a, p, id=f"{a}/right/{p.stem}", marks=pytest.mark.xdist_group(a))
+        for a, p in RIGHT
+    ],
+    indirect=["graded"],
+)
+def test_correct_alternative_gets_full_marks(graded, right):
+    course, proc = graded
+    assignment = right.parent.name
+    answer_id, variant = h.parse_wrong_name(right)
+    student = _right_student_for(right)
+    checked = False
+    for notebook in h.notebooks(assignment):
+        solved = h.solution_submission(assignment, notebook, course / "exercises")
+        if answer_id not in h.answer_ids(solved):
+            continue
+        checked = True
+        cells = h.scores(course, assignment, student, notebook)
+        lost = {g: (cells[g].score, cells[g].max_score) for g in h.test_cells_of(solved, answer_id)
+                if cells[g].score != cells[g].max_score}
+        assert not lost, (
+            f"{right.name} ({variant}) is correct but loses points on {lost}\n{proc.stderr[-4000:]}"
+        )
+    assert checked, f"{right.name}: no notebook of {assignment} has an answer cell {answer_id!r}"
 
 
 @pytest.mark.parametrize("graded", [_param(a) for a in ASSIGNMENTS[:1]], indirect=True)

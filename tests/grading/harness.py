@@ -3,7 +3,8 @@
 A submission is the released notebook with some answer cells filled in:
 ``solution_submission`` fills every answer with the instructor's solution and
 ``wrong_submission`` then swaps one answer for a known-wrong implementation
-kept in ``tests/wrong/<assignment>/<answer_id>__<bug>.py``.
+kept in ``tests/wrong/<assignment>/<answer_id>__<bug>.py``. Correct answers written
+differently live in ``tests/right/<assignment>/<answer_id>__<variant>.py`` (same format).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ REPO = Path(__file__).resolve().parents[2]
 SOLUTIONS = REPO / "solutions"
 EXERCISES = REPO / "exercises"
 WRONG = REPO / "tests" / "wrong"
+RIGHT = REPO / "tests" / "right"
 
 _MARKERS = re.compile(r"^\s*### (BEGIN|END) SOLUTION\s*$")
 
@@ -70,6 +72,12 @@ def strip_solution_markers(source: str) -> str:
 
 def wrong_files(assignment: str) -> list[Path]:
     folder = WRONG / assignment
+    return sorted(folder.glob("*__*.py")) if folder.is_dir() else []
+
+
+def right_files(assignment: str) -> list[Path]:
+    """Correct alternatives ``tests/right/<assignment>/<answer_id>__<variant>.py`` (full marks)."""
+    folder = RIGHT / assignment
     return sorted(folder.glob("*__*.py")) if folder.is_dir() else []
 
 
