@@ -2,6 +2,7 @@
 
 :mod:`~convkit.training.train` (``seed_everything``, ``fit``, ``evaluate``),
 :mod:`~convkit.training.transfer` (fine-tuning and feature extraction, chapter 12),
+:mod:`~convkit.training.fewlabel` (chapter 12's few-label data, training and accuracy helpers),
 :mod:`~convkit.training.pretrain` (the cached pretrained LeNet-5 that chapter 12 starts from),
 :mod:`~convkit.training.ensemble` (the chapter-10 ensemble) and
 :mod:`~convkit.training.recipe` (the fast recipe of chapter 10's appendix).
@@ -9,4 +10,4 @@
 ``from convkit.training import train``.
 """
 
-__all__ = ["train", "transfer", "pretrain", "ensemble", "recipe"]
+__all__ = ["train", "transfer", "fewlabel", "pretrain", "ensemble", "recipe"]
