@@ -184,7 +184,8 @@ def box_config(
 
     Raises:
         ValueError: a limit that is not positive, or a ``kernel_user`` that cannot be used.
-        KeyError: ``assignment`` has no entry in :data:`autograder.handout.HANDOUT`.
+        KeyError: ``handout`` is true and ``assignment`` has no entry in
+            :data:`autograder.handout.HANDOUT`.
     """
     from autograder import handout as _handout
 
@@ -203,8 +204,8 @@ def box_config(
         mounts.append((str(copy), str(package)))
         # a copy installed in the environment (site-packages/convkit) gets the handout over it
         mounts += [(str(copy), str(p)) for p in _handout.installed_copies(Path(repo))]
-    if assignment is not None and "convkit.training.pretrain" in _handout.handout_modules(
-        assignment, Path(repo)
+    if assignment in _handout.HANDOUT and "convkit.training.pretrain" in (
+        _handout.handout_modules(assignment, Path(repo))
     ):
         weights = weights_copy(Path(work) / "weights")
         if weights is not None:
