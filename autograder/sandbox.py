@@ -9,10 +9,13 @@ notebook's kernel through ``python -m autograder.launcher`` (the *launcher*) whi
   ``MemoryError``), size of any file written (``RLIMIT_FSIZE``: ``OSError: File too large``),
   number of processes and threads (``RLIMIT_NPROC``: ``fork``/``Thread.start`` fail with
   ``Resource temporarily unavailable``), no core files;
-* starts ``bwrap``: the whole file system read-only, the course folder (``solutions/``, the
-  gradebook, other students' files) replaced by an empty tmpfs with only the Python environment,
-  the course's packages and this student's autograded folder (writable) put back, a private
-  ``/tmp``, no network, its own PID namespace, dying with its parent;
+* starts ``bwrap`` with an allowlist of mounts (:func:`autograder.bwrap.bwrap_args`): the
+  system paths, the Python environment, the course's packages (``convkit`` as the assignment's
+  handout copy in handout mode, :mod:`autograder.handout`), a copy of the pretrained-weights
+  cache for the assignments that load it, this student's autograded folder (writable), the
+  socket folder and a private ``/tmp``; nothing else of the host (``/home``, ``/root``, ``/srv``,
+  another clone of the course, ``solutions/``, the gradebook, other students' files); no network,
+  its own PID namespace, dying with its parent;
 * runs :mod:`autograder.kernel` (ipykernel with the forbidden-call guard) inside, and waits for
   it: when the kernel ends abnormally (killed by a signal, the CPU-time limit...) the launcher
   appends what happened to a report file outside the sandbox (``SandboxConfig.report``), which the
@@ -24,11 +27,11 @@ default, ``--kernel-user``), with no supplementary groups, no capabilities and n
 cannot read root's files (``/etc/shadow``, ``/root``, 0600 files anywhere). Before it starts the
 launcher gives that user the student's autograded folder (the kernel's working folder; the class
 command gives it back afterwards, :func:`restore_owner`), the IPC socket folder and a copy of the
-connection file; directories on the way to what the kernel needs that the user could not enter
-(``/root`` on the way to ``/root/.pyenv``) become tmpfs with only that put back. When the grader is
-not root, bwrap runs unprivileged (a user namespace) and the kernel keeps the grader's uid: it can
-read what the grader can outside the hidden course folder, and the process limit counts the
-grader's own processes (the limit is set to what that user already runs plus ``max_procs``).
+connection file; directories on the way to what the kernel needs (``/root`` on the way to
+``/root/.pyenv``) are created empty and enterable (0755) in the sandbox. When the grader is not
+root, bwrap runs unprivileged (a user namespace) and the kernel keeps the grader's uid: it can
+read what the grader can of what is mounted, and the process limit counts the grader's own
+processes (the limit is set to what that user already runs plus ``max_procs``).
 
 Three details make ipykernel work in bwrap: the kernel talks over IPC sockets in a folder that is
 bound into the sandbox (``KernelManager.transport=ipc`` with an absolute ``KernelManager.ip``),
