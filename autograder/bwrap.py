@@ -143,7 +143,9 @@ def bwrap_args(
     3. ``cfg.hide``: folders replaced by an empty tmpfs (files by ``/dev/null``), in case a system
        path holds them (the course folder; what is bound below may lie inside it);
     4. the Python environment (``python``, default :func:`python_dirs`), read-only, and the
-       links on the way to it (:func:`python_links`);
+       links on the way to it (:func:`python_links`); when grading as root, a folder of what
+       1-4 bound that the kernel's user could not enter on the way to what comes next becomes
+       an empty tmpfs (:func:`closed_ancestors`);
     5. ``cfg.readonly`` (the course's packages), ``cfg.mounts`` (a source bound read-only at
        another path: the handout copy of convkit, the pretrained-weights copy), the connection
        file, ``cfg.writable`` (the socket folder) and ``cwd`` (the student's autograded folder),
@@ -229,6 +231,19 @@ def bwrap_args(
         args += ["--ro-bind", path, path]
     for target, link in links:
         args += ["--symlink", target, link]
+    if uid is not None:
+        # a folder of a bound tree (/usr/local/src, 0700) on the way to what is bound next, which
+        # the kernel's user could not enter: an empty tmpfs with only that put back
+        assert cfg.gid is not None  # SandboxConfig checks that they come together
+        trees = [Path(t) for t in system_binds + env]
+        closed = [
+            c
+            for c in closed_ancestors(later, uid, cfg.gid)
+            if any(t == Path(c) or t in Path(c).parents for t in trees)
+        ]
+        for c in closed:
+            args += ["--tmpfs", c]
+        args += open_dirs(later, closed)
     for path in readonly:
         args += ["--ro-bind", path, path]
     for src, dest in mounts:

@@ -38,7 +38,8 @@ def test_unprivileged_grader_gets_a_user_namespace_and_exact_binds(paths, tmp_pa
                         bwrap="/usr/bin/bwrap")
     args = bwrap.bwrap_args(cfg, p["cwd"], "/run/kernel-1.json", supports_size=True,
                             python=[p["env"], p["env"]], system=["/usr", "/lib", "/no-such-dir"])
-    later = [p["env"], p["convkit"], "/var/cache/convkit", "/run/kernel-1.json", p["sock"], p["cwd"]]
+    later = [p["env"], p["convkit"], "/var/cache/convkit", "/run/kernel-1.json",
+             p["sock"], p["cwd"]]
     assert args == [
         "/usr/bin/bwrap", "--unshare-all", "--die-with-parent",
         "--symlink", "usr/lib", "/lib",              # a link is recreated, a missing path left out
@@ -107,7 +108,7 @@ def test_the_default_system_paths_leave_out_homes_and_other_copies():
 def test_without_size_support_there_is_no_size_argument(paths):
     args = bwrap.bwrap_args(SandboxConfig(), paths["cwd"], python=[])
     assert "--size" not in args and args[:2] == ["bwrap", "--unshare-all"]
-    assert ["--ro-bind", "/", "/"] != args[3:6] and "/usr" in args
+    assert args[3:6] != ["--ro-bind", "/", "/"] and "/usr" in args
 
 
 def test_the_python_environment_is_bound_by_default(paths):
@@ -146,3 +147,28 @@ def test_sandbox_config_round_trips_and_checks_its_fields():
         SandboxConfig(uid=7)
     with pytest.raises(ValueError, match="unknown SandboxConfig key"):
         SandboxConfig.from_json('{"sandbox": true}')
+
+
+def test_a_closed_folder_inside_a_bound_tree_becomes_an_enterable_tmpfs():
+    import os
+    import secrets
+    import shutil
+
+    tree = Path("/var/tmp") / f"ag-tree-{secrets.token_hex(3)}"  # outside /tmp: a real host path
+    (tree / "closed" / "pkg").mkdir(parents=True)
+    (tree / "other-closed" / "pkg").mkdir(parents=True)
+    try:
+        (tree / "closed").chmod(0o700)
+        (tree / "other-closed").chmod(0o700)
+        pkg, other = str(tree / "closed" / "pkg"), str(tree / "other-closed" / "pkg")
+        cfg = SandboxConfig(readonly=(pkg,), uid=65534, gid=65534)
+        args = bwrap.bwrap_args(cfg, "/tmp/cwd", python=[], system=[str(tree)])
+        tmpfs = [args[i + 1] for i, a in enumerate(args) if a == "--tmpfs"]
+        assert tmpfs == ["/tmp", str(tree / "closed")], tmpfs
+        assert args.index(str(tree / "closed")) < args.index(pkg)
+        # not in a bound tree: a fresh folder bwrap creates 0755, no tmpfs needed
+        args = bwrap.bwrap_args(cfg.replace(readonly=(other,)), "/tmp/cwd", python=[], system=[])
+        assert [args[i + 1] for i, a in enumerate(args) if a == "--tmpfs"] == ["/tmp"]
+        assert os.path.isdir(other)
+    finally:
+        shutil.rmtree(tree)
