@@ -63,6 +63,19 @@ def main(argv=None) -> int:
         "--csv", default=None, help="where to write the grades (default grades-<assignment>.csv)"
     )
     g.add_argument("--no-feedback", action="store_true")
+    g.add_argument(
+        "--handout",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="the kernel sees only the assignment's handout copy of convkit, no reference "
+        "(default: on exactly when the hidden tests run in a trusted process)",
+    )
+    g.add_argument(
+        "--single-kernel",
+        action="store_true",
+        help="run the hidden tests in the student's kernel, as plain nbgrader does, instead of a "
+        "trusted kernel outside the sandbox (weaker: student code can reach the tests)",
+    )
     s = sub.add_parser("scan", help="scan notebooks for forbidden constructs")
     s.add_argument("notebooks", nargs="+")
     s.add_argument(
@@ -111,6 +124,8 @@ def main(argv=None) -> int:
                 kernel_user=a.kernel_user,
                 csv_path=a.csv,
                 feedback=not a.no_feedback,
+                handout=a.handout,
+                two_process=not a.single_kernel,
             )
         except SandboxRefused as err:  # grade() printed the banner that says why
             return err.exit_code

@@ -325,6 +325,23 @@ def write_extra_config(folder: Path, kernel_ipc: Path) -> Path:
     return path
 
 
+def course_view(course: Path, handout: bool | None, two_process: bool = True) -> dict:
+    """What of the course the grading kernel sees, as :func:`autograder.sandbox.box_config`'s
+    ``hide``/``readonly``/``handout`` arguments: the course's packages read-only (``convkit`` as
+    its handout copy when ``handout``, default :func:`autograder.handout.default_handout`); the
+    course folder, ``solutions/``, ``tests/`` and ``.git`` hidden in case a system path holds
+    them. Nothing else of the file system is mounted (:func:`autograder.bwrap.bwrap_args`)."""
+    from autograder.handout import default_handout
+
+    hide = [str(course)] + [str(REPO / d) for d in ("solutions", ".git", "tests")]
+    readonly = [str(REPO / pkg) for pkg in ("convkit", "convgrade", "autograder")]
+    return {
+        "hide": hide,
+        "readonly": readonly,
+        "handout": default_handout(two_process) if handout is None else bool(handout),
+    }
+
+
 def grade(
     assignment: str,
     course: Path = Path("."),
@@ -339,6 +356,7 @@ def grade(
     csv_path: Path | None = None,
     feedback: bool = True,
     two_process: bool = True,
+    handout: bool | None = None,
     out=sys.stdout,
 ) -> list[Result]:
     """Grade every submission of ``assignment`` in the nbgrader course folder ``course``.
@@ -362,6 +380,9 @@ def grade(
         feedback: write feedback pages without the hidden tests.
         two_process: run the test cells in a trusted kernel outside the sandbox
             (:mod:`autograder.twoprocess`); ``False``: in the student's kernel, as nbgrader does.
+        handout: the kernel sees only the assignment's handout copy of convkit, no reference
+            (:mod:`autograder.handout`); ``None``: on exactly when ``two_process`` (in one kernel
+            the hidden tests import the references there).
         out: where progress and the summary go.
 
     Returns:
@@ -434,21 +455,21 @@ def grade(
         extra = write_extra_config(ipc, ipc / "sock")
         trusted = trusted_hashes(dirs["source"] / assignment, dirs["release"] / assignment)
         guard = guard_config(policy, trusted)
-        hide = [str(course), str(REPO / "solutions"), str(REPO / ".git"), str(REPO / "tests")]
-        readonly = [sys.prefix] + [
-            str(REPO / pkg) for pkg in ("convkit", "convgrade", "autograder")
-        ]
         # unsandboxed kernels start without the launcher: no limits (sandboxed=False says so)
         box = sandbox.box_config(
             ipc,
-            hide=hide,
-            readonly=readonly,
+            **course_view(course, handout, two_process),
+            assignment=assignment,
             cpu_seconds=cpu_seconds,
             memory_bytes=memory_bytes,
             file_bytes=file_bytes,
             max_procs=max_procs,
             kernel_user=kernel_user,
             sandboxed=sandboxed,
+        )
+        say(
+            f"the kernel sees {'the handout copy' if box.handout else 'all'} of convkit"
+            + (f"; pretrained weights from {sandbox.WEIGHTS_DIR}" if box.setenv else "")
         )
         env = _env(
             {

@@ -98,6 +98,12 @@ class SandboxConfig:
         hide: folders replaced by an empty tmpfs (files: by ``/dev/null``) inside the sandbox.
         readonly: paths bound back in read-only (the course's packages).
         writable: paths bound back in writable (the IPC socket folder).
+        mounts: ``(source, destination)`` pairs bound read-only, the source at another path (the
+            handout copy of convkit where the kernel's ``PYTHONPATH`` finds convkit, the copy of
+            the pretrained-weights cache).
+        setenv: ``(name, value)`` pairs set in the kernel's environment (``CONVKIT_CACHE``).
+        handout: the assignment whose handout copy of convkit the kernel sees (``None``: the
+            whole course package; see :mod:`autograder.handout`).
         sock: the IPC socket folder.
         report: the file the launcher appends one JSON line to per kernel that ended.
         cpu_seconds, memory_bytes, file_bytes, max_procs: resource limits of a kernel.
@@ -111,6 +117,9 @@ class SandboxConfig:
     hide: tuple[str, ...] = ()
     readonly: tuple[str, ...] = ()
     writable: tuple[str, ...] = ()
+    mounts: tuple[tuple[str, str], ...] = ()
+    setenv: tuple[tuple[str, str], ...] = ()
+    handout: str | None = None
     sock: str | None = None
     report: str | None = None
     cpu_seconds: int = 1800
@@ -130,6 +139,12 @@ class SandboxConfig:
             if isinstance(value, str):
                 raise TypeError(f"{name} must be a sequence of paths, not a string")
             object.__setattr__(self, name, tuple(str(p) for p in value))
+        for name in ("mounts", "setenv"):
+            value = getattr(self, name)
+            pairs = tuple(tuple(str(x) for x in pair) for pair in value)
+            if isinstance(value, str) or any(len(pair) != 2 for pair in pairs):
+                raise TypeError(f"{name} must be a sequence of (str, str) pairs")
+            object.__setattr__(self, name, pairs)
         for name in ("cpu_seconds", "memory_bytes", "file_bytes", "max_procs"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int):

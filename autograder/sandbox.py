@@ -9,10 +9,13 @@ notebook's kernel through ``python -m autograder.launcher`` (the *launcher*) whi
   ``MemoryError``), size of any file written (``RLIMIT_FSIZE``: ``OSError: File too large``),
   number of processes and threads (``RLIMIT_NPROC``: ``fork``/``Thread.start`` fail with
   ``Resource temporarily unavailable``), no core files;
-* starts ``bwrap``: the whole file system read-only, the course folder (``solutions/``, the
-  gradebook, other students' files) replaced by an empty tmpfs with only the Python environment,
-  the course's packages and this student's autograded folder (writable) put back, a private
-  ``/tmp``, no network, its own PID namespace, dying with its parent;
+* starts ``bwrap`` with an allowlist of mounts (:func:`autograder.bwrap.bwrap_args`): the
+  system paths, the Python environment, the course's packages (``convkit`` as the assignment's
+  handout copy in handout mode, :mod:`autograder.handout`), a copy of the pretrained-weights
+  cache for the assignments that load it, this student's autograded folder (writable), the
+  socket folder and a private ``/tmp``; nothing else of the host (``/home``, ``/root``, ``/srv``,
+  another clone of the course, ``solutions/``, the gradebook, other students' files); no network,
+  its own PID namespace, dying with its parent;
 * runs :mod:`autograder.kernel` (ipykernel with the forbidden-call guard) inside, and waits for
   it: when the kernel ends abnormally (killed by a signal, the CPU-time limit...) the launcher
   appends what happened to a report file outside the sandbox (``SandboxConfig.report``), which the
@@ -24,11 +27,11 @@ default, ``--kernel-user``), with no supplementary groups, no capabilities and n
 cannot read root's files (``/etc/shadow``, ``/root``, 0600 files anywhere). Before it starts the
 launcher gives that user the student's autograded folder (the kernel's working folder; the class
 command gives it back afterwards, :func:`restore_owner`), the IPC socket folder and a copy of the
-connection file; directories on the way to what the kernel needs that the user could not enter
-(``/root`` on the way to ``/root/.pyenv``) become tmpfs with only that put back. When the grader is
-not root, bwrap runs unprivileged (a user namespace) and the kernel keeps the grader's uid: it can
-read what the grader can outside the hidden course folder, and the process limit counts the
-grader's own processes (the limit is set to what that user already runs plus ``max_procs``).
+connection file; directories on the way to what the kernel needs (``/root`` on the way to
+``/root/.pyenv``) are created empty and enterable (0755) in the sandbox. When the grader is not
+root, bwrap runs unprivileged (a user namespace) and the kernel keeps the grader's uid: it can
+read what the grader can of what is mounted, and the process limit counts the grader's own
+processes (the limit is set to what that user already runs plus ``max_procs``).
 
 Three details make ipykernel work in bwrap: the kernel talks over IPC sockets in a folder that is
 bound into the sandbox (``KernelManager.transport=ipc`` with an absolute ``KernelManager.ip``),
@@ -61,15 +64,48 @@ from autograder.errors import SandboxUnavailable
 
 __all__ = [
     "KERNEL_NAME",
+    "WEIGHTS_DIR",
     "SandboxUnavailable",
     "box_config",
     "check",
     "kernel_identity",
     "restore_owner",
+    "weights_copy",
     "write_kernelspec",
 ]
 
 KERNEL_NAME = "convkit-grader"
+REPO = Path(__file__).resolve().parents[1]
+#: Where the kernel finds the copy of the pretrained-weights cache (``CONVKIT_CACHE``).
+WEIGHTS_DIR = "/var/cache/convkit"
+
+
+def weights_copy(dest: Path, source: Path | None = None) -> Path | None:
+    """Copy the grader's cached pretrained weights (``pretrained-*.pt`` regular files of
+    ``source``, default :func:`convkit.training.pretrain.cache_dir`; links and anything else are
+    left out) to the new folder ``dest``, readable by everyone (0755/0644), so a kernel running
+    as another user reads them instead of training again. Returns ``dest``, or ``None`` when
+    there is nothing to copy."""
+    import stat
+
+    if source is None:
+        from convkit.training.pretrain import cache_dir
+
+        source = cache_dir()
+    try:
+        entries = sorted(Path(source).glob("pretrained-*.pt"))
+    except OSError:
+        return None
+    files = [p for p in entries if stat.S_ISREG(os.lstat(p).st_mode)]
+    if not files:
+        return None
+    dest = Path(dest)
+    dest.mkdir(parents=True, exist_ok=True)
+    os.chmod(dest, 0o755)
+    for path in files:
+        shutil.copyfile(path, dest / path.name, follow_symlinks=False)
+        os.chmod(dest / path.name, 0o644)
+    return dest
 
 
 def bwrap_path() -> str | None:
@@ -129,21 +165,61 @@ def box_config(
     max_procs: int | None = None,
     kernel_user: str | None = None,
     sandboxed: bool = True,
+    assignment: str | None = None,
+    handout: bool = False,
+    repo: Path = REPO,
 ) -> SandboxConfig:
     """The launcher's settings (``AUTOGRADER_SANDBOX``) for one class run whose private folder is
     ``work`` (not visible in the sandbox): IPC sockets go to ``work/sock`` (the only part bound in),
     the launcher's reports to ``work/kernels.jsonl``. ``sandboxed=False``: the kernel starts without
     the launcher (no limits are set; the reports then say so).
 
+    With ``assignment`` given:
+
+    * ``handout=True``: the kernel sees the assignment's handout copy of convkit instead of the
+      whole package (:mod:`autograder.handout`): written to ``work/handout`` and bound read-only
+      at ``repo/convkit`` (where the kernel's ``PYTHONPATH`` finds convkit), ``repo/convkit``
+      leaves ``readonly``, and copies of convkit installed in the Python environment get the
+      handout copy bound over them;
+    * when its handout holds ``convkit.training.pretrain``, the pretrained weights the grader has
+      cached are copied to ``work/weights`` (readable by the kernel's user) and bound read-only at
+      :data:`WEIGHTS_DIR`, which ``CONVKIT_CACHE`` names in the kernel (:func:`weights_copy`).
+
     Raises:
         ValueError: a limit that is not positive, or a ``kernel_user`` that cannot be used.
+        KeyError: ``handout`` is true and ``assignment`` has no entry in
+            :data:`autograder.handout.HANDOUT`.
     """
+    from autograder import handout as _handout
+
     ident = kernel_identity(kernel_user)
     sock = Path(work) / "sock"
     sock.mkdir(parents=True, exist_ok=True)
+    hide, readonly = [str(p) for p in hide], [str(p) for p in readonly]
+    mounts: list[tuple[str, str]] = []
+    setenv: list[tuple[str, str]] = []
+    if handout:
+        if assignment is None:
+            raise ValueError("handout=True needs the assignment")
+        package = Path(repo) / _handout.PACKAGE
+        copy = _handout.build(assignment, Path(work) / "handout", Path(repo))
+        readonly = [p for p in readonly if os.path.realpath(p) != os.path.realpath(package)]
+        mounts.append((str(copy), str(package)))
+        # a copy installed in the environment (site-packages/convkit) gets the handout over it
+        mounts += [(str(copy), str(p)) for p in _handout.installed_copies(Path(repo))]
+    if assignment in _handout.HANDOUT and "convkit.training.pretrain" in (
+        _handout.handout_modules(assignment, Path(repo))
+    ):
+        weights = weights_copy(Path(work) / "weights")
+        if weights is not None:
+            mounts.append((str(weights), WEIGHTS_DIR))
+            setenv.append(("CONVKIT_CACHE", WEIGHTS_DIR))
     return SandboxConfig(
-        hide=tuple(str(p) for p in hide),
-        readonly=tuple(str(p) for p in readonly),
+        hide=tuple(hide),
+        readonly=tuple(readonly),
+        mounts=tuple(mounts),
+        setenv=tuple(setenv),
+        handout=assignment if handout else None,
         writable=(str(sock),),
         sock=str(sock),
         report=str(Path(work) / "kernels.jsonl"),

@@ -11,8 +11,8 @@ import pytest
 import torch
 from torch import nn
 
+from convkit.formulas.measured_field import measure_receptive_field
 from convkit.formulas.receptive_field import (
-    measure_receptive_field,
     previous_stride_recursion,
     previous_stride_rule_exact,
     receptive_field,

@@ -11,7 +11,8 @@ import pytest
 import torch
 from torch import nn
 
-from convkit.formulas.receptive_field import LayerField, measure_receptive_field, receptive_field
+from convkit.formulas.measured_field import measure_receptive_field
+from convkit.formulas.receptive_field import LayerField, receptive_field
 
 
 def _stack(layers, pool_at=()):

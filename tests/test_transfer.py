@@ -8,6 +8,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from convkit.training import fewlabel as FL
 from convkit.training import transfer as T
 from convkit.models import LeNet5
 
@@ -186,12 +187,12 @@ def test_linear_probe_logistic_and_svm():
 def test_digits8_as_mnist_matches_torch():
     rng = np.random.default_rng(2)
     x = rng.random((6, 8, 8))
-    ours = T.digits8_as_mnist(x)
+    ours = FL.digits8_as_mnist(x)
     ref = F.pad(F.interpolate(torch.from_numpy(x[:, None]), size=(20, 20), mode="bilinear", align_corners=False), (4, 4, 4, 4))
     assert ours.shape == (6, 1, 28, 28) and ours.dtype == np.float32
     np.testing.assert_allclose(ours, ref.numpy(), atol=1e-6)
     with pytest.raises(ValueError, match="images"):
-        T.digits8_as_mnist(np.zeros((2, 28, 28)))
+        FL.digits8_as_mnist(np.zeros((2, 28, 28)))
 
 
 @pytest.mark.parametrize("per_class, seed", [(1, 0), (10, 0), (10, 1), (50, 3)])
@@ -199,15 +200,15 @@ def test_few_label_split(per_class, seed):
     from convkit.data import load_digits8
 
     _, y = load_digits8()
-    lab, rest = T.few_label_split(y, per_class, seed)
+    lab, rest = FL.few_label_split(y, per_class, seed)
     assert np.bincount(y[lab]).tolist() == [per_class] * 10
     assert len(np.intersect1d(lab, rest)) == 0 and len(lab) + len(rest) == len(y)
-    lab2, _ = T.few_label_split(y, per_class, seed)
+    lab2, _ = FL.few_label_split(y, per_class, seed)
     np.testing.assert_array_equal(lab, lab2)
     if seed:
-        assert not np.array_equal(lab, T.few_label_split(y, per_class, seed + 10)[0])
+        assert not np.array_equal(lab, FL.few_label_split(y, per_class, seed + 10)[0])
     with pytest.raises(ValueError, match="per_class"):
-        T.few_label_split(y, 1000)
+        FL.few_label_split(y, 1000)
 
 
 def test_train_few_learns_and_repeats():
@@ -218,10 +219,10 @@ def test_train_few_learns_and_repeats():
     def run():
         torch.manual_seed(0)
         net = nn.Sequential(nn.Flatten(), nn.Linear(16, 2))
-        return T.train_few(net, x, y, lr=0.05, epochs=20, batch_size=8, seed=3)
+        return FL.train_few(net, x, y, lr=0.05, epochs=20, batch_size=8, seed=3)
 
     a, b = run(), run()
-    assert T.accuracy(a, x, y) > 0.9
+    assert FL.accuracy(a, x, y) > 0.9
     assert torch.equal(a[1].weight, b[1].weight)
     assert not a.training
 
@@ -231,5 +232,5 @@ def test_train_few_respects_groups_and_frozen_layers():
     net = T.freeze(nn.Sequential(nn.Flatten(), nn.Linear(16, 8), nn.ReLU(), nn.Linear(8, 2)), 2)
     before = net[1].weight.detach().clone()
     x = np.random.default_rng(0).random((10, 1, 4, 4), dtype=np.float32)
-    T.train_few(net, x, np.arange(10) % 2, groups=T.param_groups(net, 1e-2), epochs=2)
+    FL.train_few(net, x, np.arange(10) % 2, groups=T.param_groups(net, 1e-2), epochs=2)
     assert torch.equal(net[1].weight, before)

@@ -2,6 +2,7 @@
 
 :mod:`~convkit.training.train` (``seed_everything``, ``fit``, ``evaluate``),
 :mod:`~convkit.training.transfer` (fine-tuning and feature extraction, chapter 12),
+:mod:`~convkit.training.fewlabel` (chapter 12's few-label data, training and accuracy helpers),
 :mod:`~convkit.training.pretrain` (the cached pretrained LeNet-5 that chapter 12 starts from),
 :mod:`~convkit.training.ensemble` (the chapter-10 ensemble),
 :mod:`~convkit.training.clips` (training and scoring chapter 7's clip classifiers) and
@@ -10,4 +11,4 @@
 ``from convkit.training import train``.
 """
 
-__all__ = ["train", "transfer", "pretrain", "ensemble", "recipe", "clips"]
+__all__ = ["train", "transfer", "fewlabel", "pretrain", "ensemble", "recipe", "clips"]
