@@ -62,6 +62,11 @@ def main(argv=None) -> int:
         "--csv", default=None, help="where to write the grades (default grades-<assignment>.csv)"
     )
     g.add_argument("--no-feedback", action="store_true")
+    g.add_argument(
+        "--no-similarity",
+        action="store_true",
+        help="skip comparing answer cells with the reference and between students",
+    )
     s = sub.add_parser("scan", help="scan notebooks for forbidden constructs")
     s.add_argument("notebooks", nargs="+")
     s.add_argument("--release", default=None, help="released notebook to compare locked cells with")
@@ -97,6 +102,7 @@ def main(argv=None) -> int:
                 kernel_user=a.kernel_user,
                 csv_path=a.csv,
                 feedback=not a.no_feedback,
+                similarity=not a.no_similarity,
             )
         except SandboxRefused as err:  # grade() printed the banner that says why
             return err.exit_code
