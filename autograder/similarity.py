@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import ast
 import dataclasses
+import functools
 import importlib
 import inspect
 import io
@@ -450,8 +451,8 @@ def reference_source(obj: Any, depth: int = 2) -> str:
 
 def references(source_dir: Path) -> dict[str, dict[str, str]]:
     """grade_id -> {label: normalised code} of what each answer is compared with: the convkit
-    code its test cells use (``test_<id>`` and ``test_<id>__*``; the flat ``convkit.<grade_id>``
-    when they use none) and the source notebook's solution cell."""
+    code its test cells use (``test_<id>`` and ``test_<id>__*``), any convkit function or class
+    named like the answer, and the source notebook's solution cell."""
     import nbformat
 
     out: dict[str, dict[str, str]] = {}
@@ -473,14 +474,31 @@ def references(source_dir: Path) -> dict[str, dict[str, str]]:
                 if _is_code(obj):
                     label = f"{obj.__module__}.{obj.__qualname__}"
                     out[owner].setdefault(label, normalise(reference_source(obj)))
-        import convkit
-
+        named = _convkit_by_name()
         for gid in answers:
-            flat: Any = getattr(convkit, gid, None)
-            if len(out[gid]) == 1 and _is_code(flat):
-                out[gid][f"{flat.__module__}.{flat.__qualname__}"] = normalise(
-                    reference_source(flat)
-                )
+            for obj in named.get(gid, []):
+                label = f"{obj.__module__}.{obj.__qualname__}"
+                out[gid].setdefault(label, normalise(reference_source(obj)))
+    return out
+
+
+@functools.lru_cache(maxsize=1)
+def _convkit_by_name() -> dict[str, list]:
+    """name -> the functions and classes of that name defined in convkit's modules (a graded
+    answer named like one is compared with it even when its tests do not call it)."""
+    import pkgutil
+
+    import convkit
+
+    out: dict[str, list] = {}
+    for info in pkgutil.walk_packages(convkit.__path__, "convkit."):
+        try:
+            module = importlib.import_module(info.name)
+        except Exception:  # an optional dependency missing: that module has no references
+            continue
+        for name, obj in vars(module).items():
+            if _is_code(obj) and obj.__module__ == info.name and obj.__name__ == name:
+                out.setdefault(name, []).append(obj)
     return out
 
 

@@ -366,3 +366,42 @@ def _benchmark():
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
     return mod
+
+
+@pytest.mark.grading
+def test_class_grader_end_to_end(tmp_path):
+    """``python -m autograder grade`` on the real 02 assignment: bob's honest answers (written
+    differently from the reference and the solution), and a student who hands in bob's answers
+    with convkit's corr2d pasted in. Scores stand; the flags, CSV column and review file appear."""
+    from tests.adversarial import real
+    from tests.adversarial.test_real_assignment import BOB
+
+    course = real.make_course(tmp_path / "course", cell_timeout=120)
+    with open(course / "nbgrader_config.py", "a") as fh:
+        # nbgrader fails a whole submission when a cell's output comes later than this after its
+        # reply (default 4 s): a busy test machine is not what this test is about
+        fh.write("\nc.Execute.iopub_timeout = 60\n")
+    real.submit(course, "bob", real.with_answers(course, **BOB))
+    real.submit(course, "paster", real.with_answers(course, **dict(BOB, corr2d=PASTED_CORR2D)))
+    proc = h.run_class_grader(course, A02, similarity=True)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    with open(course / f"grades-{A02}.csv") as fh:
+        rows = {r["student_id"]: r for r in csv.DictReader(fh)}
+    full = f"{real.full_marks():g}"
+    assert sorted(rows) == ["bob", "paster"]
+    for row in rows.values():
+        assert (row["status"], row["score"], row["flagged"]) == ("graded", full, "yes"), row
+    paster = [i.split("(")[0] for i in rows["paster"]["similar"].split("; ")]
+    bob = [i.split("(")[0] for i in rows["bob"]["similar"].split("; ")]
+    # corr2d pasted; the cells they share and long enough to count: conv2d and pad (not the
+    # one-line formulas)
+    assert paster == [
+        "conv2d~student:bob",
+        "corr2d~convkit.functional.conv.corr2d",
+        "pad~student:bob",
+    ]
+    assert bob == ["conv2d~student:paster", "pad~student:paster"]
+    assert "near-identical to bob" in rows["paster"]["reasons"], rows["paster"]
+    assert "similarity: 2 student(s) flagged" in proc.stdout, proc.stdout[-2000:]
+    review = (course / f"similarity-{A02}.md").read_text()
+    assert "## paster / corr2d ~ convkit.functional.conv.corr2d" in review
