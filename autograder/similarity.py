@@ -327,13 +327,14 @@ def _lines(code: str, slices: Any) -> frozenset[int]:
     slices = np.asarray(slices)
     if slices.size == 0:
         return frozenset()
-    starts = np.cumsum([0] + [len(r) + 1 for r in code.split("\n")])
+    rows = code.split("\n")
+    starts = np.cumsum([0] + [len(r) + 1 for r in rows])
     out: set[int] = set()
     for a, b in zip(slices[0], slices[1], strict=True):
         first = int(np.searchsorted(starts, a, side="right")) - 1
         last = int(np.searchsorted(starts, max(int(b) - 1, int(a)), side="right")) - 1
-        out.update(range(first, last + 1))
-    return frozenset(i for i in out if code.split("\n")[i].strip()) if out else frozenset()
+        out.update(range(first, min(last, len(rows) - 1) + 1))
+    return frozenset(i for i in out if rows[i].strip())
 
 
 # -- what the student's cells are compared with ---------------------------------------------------

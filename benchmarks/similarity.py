@@ -341,6 +341,15 @@ def synthetic_class(n: int, refs, solution, seed: int) -> dict[str, dict[str, st
     return out
 
 
+def _skeleton(code: str) -> str:
+    """``code`` as copydetect sees it, numbers replaced by 0."""
+    import re
+
+    from copydetect.utils import filter_code
+
+    return re.sub(r"\d+", "0", filter_code(code, "cell.py", "python")[0])
+
+
 def _cpu() -> float:
     import resource
 
@@ -381,8 +390,25 @@ def main(argv=None) -> int:
     pasters = sorted(s for s in cls if int(s[1:]) % 50 == 7)
     copiers = sorted(s for s in cls if int(s[1:]) % 30 == 11)
     print(f"{len(report.matches)} matches, {len(flagged)} students flagged: {', '.join(flagged)}")
+    sources = sorted(f"s{int(s[1:]) - 1:03d}" for s in copiers)
     print(f"  pasted the references: {', '.join(pasters)}")
     print(f"  handed in the previous student's conv2d: {', '.join(copiers)}")
+    caught = [
+        s for s in copiers if any(m.student == s and m.grade_id == "conv2d" for m in report.matches)
+    ]
+    print(f"  copies of conv2d caught: {len(caught)} of {len(copiers)}")
+    others = sorted(set(flagged) - set(pasters) - set(copiers) - set(sources))
+    theirs = [m for m in report.matches if m.student in others]
+    same = sum(_skeleton(m.code) == _skeleton(m.other_code) for m in theirs)
+    per_cell: dict[str, int] = {}
+    for m in theirs:
+        per_cell[m.grade_id] = per_cell.get(m.grade_id, 0) + 1
+    print(
+        f"  other students flagged: {len(others)}, {len(theirs)} matches, {same} of them between "
+        "cells identical up to names and numbers (the same base answer with the same random "
+        "touches)"
+    )
+    print(f"  their matches per cell: {per_cell}")
     return 0
 
 
