@@ -61,6 +61,8 @@ class Thresholds:
         common_fraction: between students, ignore k-grams found in more than this fraction of the
             class's submissions of the cell...
         common_min: ...when that is at least this many students.
+        max_chars: only the first this many characters of a cell are compared (a cell of
+            megabytes would otherwise take minutes to tokenise).
     """
 
     noise: int = 25
@@ -70,6 +72,7 @@ class Thresholds:
     min_chars: int = 80
     common_fraction: float = 0.2
     common_min: int = 10
+    max_chars: int = 50_000
 
     def __post_init__(self) -> None:
         if not isinstance(self.noise, int) or self.noise < 2:
@@ -78,8 +81,8 @@ class Thresholds:
             value = getattr(self, name)
             if not 0 < value <= 1:
                 raise ValueError(f"{name} must be in (0, 1], got {value!r}")
-        if self.min_chars < 0 or self.common_min < 1:
-            raise ValueError("min_chars must be >= 0 and common_min >= 1")
+        if self.min_chars < 0 or self.common_min < 1 or self.max_chars < 1:
+            raise ValueError("min_chars must be >= 0, common_min and max_chars >= 1")
 
 
 @dataclasses.dataclass
@@ -125,12 +128,16 @@ class Report:
         found = sorted(self.of(student), key=_order)
         if not found:
             return None
-        ref = [m for m in found if not m.source.startswith("student:")]
+        ref = [m for m in found if m.source.startswith("convkit.")]
+        sol = [m for m in found if m.source == "solution"]
         peers = [m for m in found if m.source.startswith("student:")]
         parts = []
         if ref:
             cells = ", ".join(dict.fromkeys(m.grade_id for m in ref))
-            parts.append(f"answer cell(s) {cells} match the reference")
+            parts.append(f"answer cell(s) {cells} match convkit's code")
+        if sol:
+            cells = ", ".join(dict.fromkeys(m.grade_id for m in sol))
+            parts.append(f"answer cell(s) {cells} match the solution")
         if peers:
             cells = ", ".join(dict.fromkeys(m.grade_id for m in peers))
             who = ", ".join(dict.fromkeys(m.source.removeprefix("student:") for m in peers))
@@ -210,7 +217,7 @@ def normalise(source: str) -> str:
     )
     try:
         tree = ast.parse(text)
-    except (SyntaxError, ValueError):
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
         return text
     for node in ast.walk(tree):
         if isinstance(node, (ast.Module, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
@@ -226,7 +233,10 @@ def normalise(source: str) -> str:
             node.returns = None
         elif isinstance(node, ast.arg):
             node.annotation = None
-    return ast.unparse(_NoAnnotations().visit(tree))
+    try:
+        return ast.unparse(_NoAnnotations().visit(tree))
+    except (RecursionError, MemoryError):  # nested too deep to rewrite: compared as written
+        return text
 
 
 class _NoAnnotations(ast.NodeTransformer):
@@ -370,7 +380,7 @@ def convkit_names(source: str) -> set[str]:
     )
     try:
         tree = ast.parse(text)
-    except (SyntaxError, ValueError):
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
         return set()
     aliases: dict[str, str] = {}
     for node in ast.walk(tree):
@@ -535,6 +545,9 @@ def check(
     t = thresholds or Thresholds()
     start = time.perf_counter()
     matches: list[Match] = []
+    submissions = {
+        s: {g: src[: t.max_chars] for g, src in cells.items()} for s, cells in submissions.items()
+    }
     gids = sorted({g for cells in submissions.values() for g in cells})
     printed = fingerprints(
         [src for cells in submissions.values() for src in cells.values()], t.noise, workers

@@ -274,7 +274,9 @@ def test_csv_column_reasons_and_review_file(course, tmp_path):
         assert f"review similarity-{fx.ASSIGNMENT}.md" in rows[s]["reasons"], rows[s]
     zoe = rows["zoe"]
     assert (zoe["flagged"], zoe["reasons"], zoe["similar"]) == ("no", "", ""), zoe
-    assert "paster: similarity: answer cell(s) corr2d match the reference" in batch.summary(results)
+    assert "paster: similarity: answer cell(s) corr2d match convkit's code" in batch.summary(
+        results
+    )
     assert (course / f"similarity-{fx.ASSIGNMENT}.md").is_file()
 
 
@@ -405,3 +407,33 @@ def test_class_grader_end_to_end(tmp_path):
     assert "similarity: 2 student(s) flagged" in proc.stdout, proc.stdout[-2000:]
     review = (course / f"similarity-{A02}.md").read_text()
     assert "## paster / corr2d ~ convkit.functional.conv.corr2d" in review
+
+
+def test_worker_processes_give_the_same_report(refs02, handout02):
+    """More than a few hundred cells are tokenised in worker processes: same matches as in one."""
+    bench = _benchmark()
+    cls = bench.synthetic_class(
+        40,
+        refs02,
+        S.answer_cells(nbformat.read(REPO / "solutions" / A02 / f"{A02}.ipynb", 4)),
+        seed=3,
+    )
+    assert len({c for cells in cls.values() for c in cells.values()}) >= 200  # the pool's size
+    one = S.check(A02, cls, refs02, handout02, workers=1)
+    two = S.check(A02, cls, refs02, handout02, workers=2)
+    assert [(m.student, m.item) for m in one.matches] == [(m.student, m.item) for m in two.matches]
+    assert any(m.student == "s007" for m in one.matches)  # the pasted references
+
+
+def test_huge_or_deeply_nested_cells_do_not_stop_the_check(course):
+    """A cell nested too deep for ``ast`` is compared as written; of a cell of megabytes only the
+    first ``max_chars`` characters are compared. The others are still checked."""
+    submit(course, "deep", corr2d="x = " + "(" * 5000 + "1" + ")" * 5000)
+    submit(course, "huge", corr2d=SHARED + "\nz = [" + "1, " * 1_000_000 + "]")
+    submit(course, "ann", corr2d=SHARED)
+    submit(course, "ben", corr2d=SHARED_DISGUISED)
+    report = run(course)
+    assert [(m.student, m.source) for m in report.matches] == [
+        ("ann", "student:ben"),
+        ("ben", "student:ann"),
+    ]
