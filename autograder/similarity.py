@@ -63,6 +63,10 @@ class Thresholds:
         common_min: ...when that is at least this many students.
         max_chars: only the first this many characters of a cell are compared (a cell of
             megabytes would otherwise take minutes to tokenise).
+        prefilter: skip the comparisons that cannot reach the threshold: a shared k-gram covers
+            at most ``noise`` characters, so fewer than ``threshold * size / noise`` shared
+            distinct k-grams cannot (up to k-grams repeated within a cell;
+            ``benchmarks/similarity.py`` checks that comparing every pair flags the same).
     """
 
     noise: int = 25
@@ -73,6 +77,7 @@ class Thresholds:
     common_fraction: float = 0.2
     common_min: int = 10
     max_chars: int = 50_000
+    prefilter: bool = True
 
     def __post_init__(self) -> None:
         if not isinstance(self.noise, int) or self.noise < 2:
@@ -251,9 +256,10 @@ class _NoAnnotations(ast.NodeTransformer):
 class Fingerprint:
     """copydetect's fingerprint of one piece of code, with some k-grams set aside.
 
-    copydetect's own ``boilerplate`` argument is not used: numpy's ``intersect1d(...,
-    assume_unique=True)`` it relies on drops a k-gram that occurs twice in the code even when it is
-    not boilerplate. Removing the hashes here keeps the same meaning without that.
+    copydetect's own ``boilerplate`` argument is not used: the ``np.intersect1d(...,
+    assume_unique=True)`` it relies on also drops the first occurrence of a k-gram that occurs
+    twice in the code, boilerplate or not (copydetect 0.5.0). Removing the hashes here keeps the
+    meaning without that.
     """
 
     def __init__(self, code: str, k: int, drop: Iterable[int] = (), *, fp: Any = None) -> None:
@@ -264,7 +270,7 @@ class Fingerprint:
         self.drop(drop)
 
     def drop(self, hashes: Iterable[int]) -> Fingerprint:
-        """A copy without ``hashes`` (handed-out or common k-grams)."""
+        """Set ``hashes`` aside (handed-out or common k-grams), in place; returns ``self``."""
         from copydetect.utils import get_token_coverage  # type: ignore[import-untyped]
 
         gone = set(hashes) & set(self._fp.hashes)
@@ -291,14 +297,19 @@ class Fingerprint:
         """Characters of filtered code covered by the k-grams kept."""
         return int(self._fp.token_coverage)
 
-    def compare(self, other: Fingerprint) -> tuple[float, float, frozenset[int], frozenset[int]]:
-        """(score of self, score of other, matched lines of self, of other) from copydetect."""
+    def compare(self, other: Fingerprint) -> tuple[float, float, Any, Any]:
+        """(score of self, score of other, matched character slices of self, of other) from
+        copydetect."""
         from copydetect import compare_files  # type: ignore[import-untyped]
 
         if not self.hashes or not other.hashes:
-            return 0.0, 0.0, frozenset(), frozenset()
+            return 0.0, 0.0, None, None
         _, (s1, s2), (sl1, sl2) = compare_files(self._fp, other._fp)
-        return float(s1), float(s2), _lines(self.code, sl1), _lines(other.code, sl2)
+        return float(s1), float(s2), sl1, sl2
+
+    def shared(self, other: Fingerprint) -> float:
+        """Fraction of this code's distinct k-grams that ``other`` has too."""
+        return len(self.hashes & other.hashes) / max(len(self.hashes), 1)
 
 
 def _code_fingerprint(code: str, k: int) -> Any:
@@ -332,8 +343,33 @@ def fingerprints(
     return {s: Fingerprint(code, k, fp=fp) for s, (code, fp) in zip(todo, done, strict=True)}
 
 
+def _match(
+    student: str,
+    gid: str,
+    source: str,
+    fp: Fingerprint,
+    other: Fingerprint,
+    scores: tuple[float, float],
+    slices: tuple[Any, Any],
+) -> Match:
+    """A flagged match, with the matched lines of both sides."""
+    return Match(
+        student,
+        gid,
+        source,
+        scores[0],
+        scores[1],
+        fp.code,
+        other.code,
+        _lines(fp.code, slices[0]),
+        _lines(other.code, slices[1]),
+    )
+
+
 def _lines(code: str, slices: Any) -> frozenset[int]:
     """Line numbers (0-based) of ``code`` that the character ``slices`` (2 x n) touch."""
+    if slices is None or np.asarray(slices).size == 0:
+        return frozenset()
     slices = np.asarray(slices)
     if slices.size == 0:
         return frozenset()
@@ -562,19 +598,18 @@ def check(
         big = {s: fp for s, fp in fps.items() if fp.size >= t.min_chars}
         # (a) the reference and the solution
         ref_fps = [(label, Fingerprint(code, t.noise)) for label, code in refs.get(gid, {}).items()]
-        ref_hashes = set().union(*(fp.hashes for _, fp in ref_fps)) if ref_fps else set()
         for s, fp in big.items():
-            lowest = min(t.reference, t.solution)
-            if len(fp.hashes & ref_hashes) * t.noise < lowest * len(fp.hashes):
-                continue  # cannot reach the threshold: each shared k-gram covers <= noise chars
             best = None
             for label, rfp in ref_fps:
-                s1, s2, l1, l2 = fp.compare(rfp)
                 limit = t.solution if label == "solution" else t.reference
-                if s1 >= limit and (best is None or s1 > best.score):
-                    best = Match(s, gid, label, s1, s2, fp.code, rfp.code, l1, l2)
+                if t.prefilter and fp.shared(rfp) * t.noise < limit:
+                    continue
+                s1, s2, sl1, sl2 = fp.compare(rfp)
+                if s1 >= limit and (best is None or s1 > best[3]):
+                    best = (label, rfp, s1, s2, sl1, sl2)
             if best is not None:
-                matches.append(best)
+                label, rfp, s1, s2, sl1, sl2 = best
+                matches.append(_match(s, gid, label, fp, rfp, (s1, s2), (sl1, sl2)))
         # (b) every other student: k-grams of many students are common idioms
         names = sorted(big)
         if len(names) < 2:
@@ -598,16 +633,16 @@ def check(
         shared = sparse.triu(m @ m.T, k=1).tocoo()
         sizes = np.array([max(len(peers[s].hashes), 1) for s in names])
         for a, b, n in zip(shared.row, shared.col, shared.data, strict=True):
-            if n * t.noise < t.pair * max(sizes[a], sizes[b]):
-                continue  # one side cannot reach the threshold: a shared k-gram covers <= noise
+            if t.prefilter and n * t.noise < t.pair * max(sizes[a], sizes[b]):
+                continue
             fa, fb = peers[names[a]], peers[names[b]]
             if fa.size < t.min_chars or fb.size < t.min_chars:
                 continue
-            s1, s2, l1, l2 = fa.compare(fb)
+            s1, s2, sl1, sl2 = fa.compare(fb)
             if min(s1, s2) >= t.pair:
                 sa, sb = names[a], names[b]
-                matches.append(Match(sa, gid, f"student:{sb}", s1, s2, fa.code, fb.code, l1, l2))
-                matches.append(Match(sb, gid, f"student:{sa}", s2, s1, fb.code, fa.code, l2, l1))
+                matches.append(_match(sa, gid, f"student:{sb}", fa, fb, (s1, s2), (sl1, sl2)))
+                matches.append(_match(sb, gid, f"student:{sa}", fb, fa, (s2, s1), (sl2, sl1)))
     return Report(assignment, t, matches, len(submissions), len(gids), time.perf_counter() - start)
 
 
