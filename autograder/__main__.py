@@ -76,6 +76,11 @@ def main(argv=None) -> int:
         help="run the hidden tests in the student's kernel, as plain nbgrader does, instead of a "
         "trusted kernel outside the sandbox (weaker: student code can reach the tests)",
     )
+    g.add_argument(
+        "--no-similarity",
+        action="store_true",
+        help="skip comparing answer cells with the reference and between students",
+    )
     s = sub.add_parser("scan", help="scan notebooks for forbidden constructs")
     s.add_argument("notebooks", nargs="+")
     s.add_argument(
@@ -126,6 +131,7 @@ def main(argv=None) -> int:
                 feedback=not a.no_feedback,
                 handout=a.handout,
                 two_process=not a.single_kernel,
+                similarity=not a.no_similarity,
             )
         except SandboxRefused as err:  # grade() printed the banner that says why
             return err.exit_code

@@ -37,7 +37,7 @@ from convgrade.policy import GradingPolicy, load_policy
 
 REPO = Path(__file__).resolve().parents[1]
 STATUSES = ("graded", "timeout", "crashed", "invalid")
-CSV_FIELDS = ["student_id", "status", "flagged", "score", "max_score", "reasons"]
+CSV_FIELDS = ["student_id", "status", "flagged", "score", "max_score", "reasons", "similar"]
 
 
 @dataclasses.dataclass
@@ -48,6 +48,8 @@ class Result:
     max_score: float | None = None
     reasons: list = dataclasses.field(default_factory=list)
     flags: list = dataclasses.field(default_factory=list)
+    #: ``grade_id~source(score)`` items of :mod:`autograder.similarity`
+    similar: list = dataclasses.field(default_factory=list)
 
     @property
     def flagged(self) -> bool:
@@ -64,6 +66,7 @@ class Result:
             "score": fmt(self.score) if self.status in ("graded", "timeout") else "",
             "max_score": fmt(self.max_score),
             "reasons": "; ".join(self.reasons + [str(f) for f in self.flags]),
+            "similar": "; ".join(self.similar),
         }
 
 
@@ -357,6 +360,7 @@ def grade(
     feedback: bool = True,
     two_process: bool = True,
     handout: bool | None = None,
+    similarity: bool = True,
     out=sys.stdout,
 ) -> list[Result]:
     """Grade every submission of ``assignment`` in the nbgrader course folder ``course``.
@@ -383,6 +387,8 @@ def grade(
         handout: the kernel sees only the assignment's handout copy of convkit, no reference
             (:mod:`autograder.handout`); ``None``: on exactly when ``two_process`` (in one kernel
             the hidden tests import the references there).
+        similarity: compare the answer cells with the reference and between students
+            (:func:`flag_similar`).
         out: where progress and the summary go.
 
     Returns:
@@ -502,11 +508,37 @@ def grade(
         for r in results:
             if r.status in ("graded", "timeout"):
                 write_feedback(course, assignment, r.student, dirs)
+    if similarity:
+        flag_similar(course, assignment, dirs, results, say)
     csv_path = Path(csv_path) if csv_path else course / f"grades-{assignment}.csv"
     write_csv(results, csv_path)
     say(summary(results))
     say(f"CSV: {csv_path}")
     return results
+
+
+def flag_similar(course: Path, assignment: str, dirs: dict, results: list[Result], say) -> None:
+    """Flag answer cells that match the reference or another student's
+    (:mod:`autograder.similarity`): the ``similar`` column, a flag with its reason, and
+    ``similarity-<assignment>.md`` for review. Never changes a score; a failure of the check is
+    reported, not raised."""
+    from autograder import similarity
+
+    try:
+        report = similarity.check_course(course, assignment, dirs, [r.student for r in results])
+    except Exception as err:  # the grades stand without it
+        say(f"similarity check failed: {type(err).__name__}: {err}")
+        return
+    for r in results:
+        r.similar = report.items(r.student)
+        reason = report.reason(r.student)
+        if reason:
+            r.flags.append(reason)
+    who = sorted({m.student for m in report.matches})
+    say(
+        f"similarity: {len(who)} student(s) flagged in {report.seconds:.1f} s; "
+        f"review {course / f'similarity-{assignment}.md'}"
+    )
 
 
 def write_csv(results, path: Path) -> None:

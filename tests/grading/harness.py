@@ -109,8 +109,13 @@ def run_nbgrader(course: Path, *args: str, check: bool = True) -> subprocess.Com
 
 
 def run_class_grader(course: Path, assignment: str, *extra: str, env: dict | None = None,
-                     timeout: int = 1200) -> subprocess.CompletedProcess:
-    """``python -m autograder grade <assignment> --course <course> [extra]``, as an instructor runs it."""
+                     timeout: int = 1200, similarity: bool = False) -> subprocess.CompletedProcess:
+    """``python -m autograder grade <assignment> --course <course> [extra]``, as an instructor runs it.
+
+    ``--no-similarity`` unless ``similarity``: the suites' honest students hand in the instructor's
+    solution, which the similarity check rightly flags (tests/test_autograder_similarity.py tests it).
+    """
+    extra = extra if similarity else (*extra, "--no-similarity")
     return subprocess.run([sys.executable, "-m", "autograder", "grade", assignment, "--course", str(course), *extra],
                           cwd=REPO, env=dict(_env(), **(env or {})), capture_output=True, text=True, timeout=timeout)
 
