@@ -79,3 +79,61 @@ class CpuTimeExecute(SplitExecute):
         if cell is not None and self._starved(timeout):
             return None  # nbclient's poll loop then waits another `timeout`
         return await super()._async_handle_timeout(timeout, cell)
+
+
+#: When set, :class:`ProfiledExecute` appends its timings (JSON lines) to this file.
+PROFILE_ENV = "AUTOGRADER_PROFILE"
+
+
+class ProfiledExecute(CpuTimeExecute):
+    """:class:`CpuTimeExecute` that records where one notebook's grading time goes (kernel
+    starts, guard reports, requests to the trusted kernel, cells by role) when
+    ``$AUTOGRADER_PROFILE`` names a file (``benchmarks/grading_throughput.py --profile``)."""
+
+    def preprocess(self, nb, resources=None, km=None):
+        self._times: dict[str, list[float]] = {}
+        t0 = time.perf_counter()
+        try:
+            return super().preprocess(nb, resources, km)
+        finally:
+            self._add("execute preprocessor (all of it)", time.perf_counter() - t0)
+            path = os.environ.get(PROFILE_ENV)
+            if path:
+                import json
+
+                with open(path, "a") as fh:
+                    fh.write(json.dumps({"pid": os.getpid(), "times": self._times}) + "\n")
+
+    def _add(self, key: str, seconds: float) -> None:
+        if hasattr(self, "_times"):
+            self._times.setdefault(key, []).append(seconds)
+
+    async def _timed(self, key, coro):
+        t0 = time.perf_counter()
+        try:
+            return await coro
+        finally:
+            self._add(key, time.perf_counter() - t0)
+
+    async def async_start_new_kernel_client(self):
+        return await self._timed(
+            "kernel starts (student, guard check, trusted)", super().async_start_new_kernel_client()
+        )
+
+    async def _start_trusted(self):
+        return await self._timed("  of which the trusted kernel", super()._start_trusted())
+
+    async def _async_fetch_report(self):
+        return await self._timed("guard report round trips", super()._async_fetch_report())
+
+    async def _async_trusted_run(self, code):
+        return await self._timed(
+            "trusted-kernel requests (bind, setup copies)", super()._async_trusted_run(code)
+        )
+
+    async def async_execute_cell(self, cell, cell_index, execution_count=None, store_history=True):
+        role = self._role(cell) if cell.cell_type == "code" else "markdown"
+        return await self._timed(
+            f"cells: {role}",
+            super().async_execute_cell(cell, cell_index, execution_count, store_history),
+        )
