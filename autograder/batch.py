@@ -445,7 +445,13 @@ def grade(
         for s in students:
             old = state.lookup(s, fps[s])
             graded = dirs["autograded"] / s / assignment
-            if old is not None and (old.get("status") == "invalid" or graded.is_dir()):
+            # kept: what does not depend on the machine (a student who ran out of wall-clock
+            # time is graded again)
+            if (
+                old is not None
+                and (old.get("status") in ("invalid", "crashed") or graded.is_dir())
+                and not any("did not finish within" in r for r in old.get("reasons", []))
+            ):
                 kept[s] = Result(**old)
     todo = [s for s in students if s not in kept]
     if kept:
@@ -492,9 +498,6 @@ def grade(
             )
         finally:
             shutil.rmtree(ipc, ignore_errors=True)
-        state.record(
-            student, fps[student], dict(dataclasses.asdict(r), flags=[str(f) for f in r.flags])
-        )
         return r
 
     bar = progress.Progress(len(students), out, bar=progress_bar, desc=assignment)
@@ -505,14 +508,16 @@ def grade(
         flagged = " FLAGGED" if r.flagged else ""
         again = " (kept from an earlier run)" if student in kept else ""
         bar.student(student, f"{r.status}{flagged} {score}{again}")
+        if student not in kept:  # here, not in the worker: nothing is recorded after a Ctrl-C
+            state.record(
+                student, fps[student], dict(dataclasses.asdict(r), flags=[str(f) for f in r.flags])
+            )
 
     try:
         for s in students:
             if s in kept:
                 done(s, kept[s])
-        graded_now = parallel.run_all(
-            todo, grade_one, jobs or parallel.default_jobs(), done
-        )
+        graded_now = parallel.run_all(todo, grade_one, jobs or parallel.default_jobs(), done)
     finally:
         bar.close()
     results = [kept[s] if s in kept else graded_now[s] for s in students]

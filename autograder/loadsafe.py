@@ -120,8 +120,11 @@ class ProfiledExecute(CpuTimeExecute):
             "kernel starts (student, guard check, trusted)", super().async_start_new_kernel_client()
         )
 
-    async def _start_trusted(self):
-        return await self._timed("  of which the trusted kernel", super()._start_trusted())
+    async def _launch_trusted(self):
+        return await self._timed(
+            "  of which the trusted kernel (in parallel with the student's)",
+            super()._launch_trusted(),
+        )
 
     async def _async_fetch_report(self):
         return await self._timed("guard report round trips", super()._async_fetch_report())
