@@ -301,6 +301,10 @@ def write_extra_config(folder: Path, kernel_ipc: Path) -> Path:
         "c.GuardedExecute.report_timeout = 300\n"
         "c.SplitExecute.trusted_startup_timeout = 300\n"
         f"c.Execute.kernel_name = {sandbox.KERNEL_NAME!r}\n"
+        "# the outputs of a finished cell may lag on a loaded machine: wait, do not fail\n"
+        "c.Execute.iopub_timeout = 60\n"
+        "# a kernel that imported torch may take a while to exit on a loaded machine\n"
+        "c.KernelManager.shutdown_wait_time = 30.0\n"
         "c.KernelManager.transport = 'ipc'\n"
         f"c.KernelManager.ip = {str(kernel_ipc / 'kernel')!r}\n"
     )

@@ -241,6 +241,13 @@ class SplitExecute(GuardedExecute):
             why = reply["content"].get("evalue") if reply else "no reply"
             raise RuntimeError(f"the trusted kernel could not reach the student's kernel: {why}")
 
+    async def _async_cleanup_kernel(self) -> None:
+        # the trusted kernel first: its link to the student's kernel closes before that one stops
+        self._stop_trusted()
+        await super()._async_cleanup_kernel()
+
+    _cleanup_kernel = run_sync(_async_cleanup_kernel)
+
     def _stop_trusted(self) -> None:
         km, kc = self._tkm, self._tkc
         self._tkm = self._tkc = None
@@ -269,6 +276,18 @@ class SplitExecute(GuardedExecute):
             assert self.kc is not None
             msg_id = self.kc.execute(code, silent=True, store_history=False, stop_on_error=False)
             return await self.async_wait_for_reply(msg_id)
+
+    def _collect(self, cell, index) -> None:
+        if self._role(cell) != "test":
+            return super()._collect(cell, index)
+        # whatever the guard recorded while a test cell ran came from the student's code that
+        # the test called: it costs that test cell, whichever cell the guard names
+        saved = self._cells_by_hash
+        self._cells_by_hash = {}
+        try:
+            super()._collect(cell, index)
+        finally:
+            self._cells_by_hash = saved
 
     # -- routing ----------------------------------------------------------------------------
     def _role(self, cell) -> str:

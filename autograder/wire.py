@@ -228,7 +228,11 @@ class Codec:
             "dtype": dtype,
             "param": isinstance(t, torch.nn.Parameter),
             "rg": bool(t.requires_grad),
-            "grad": None if t.grad is None else {"npy": _npy(t.grad.detach().cpu().numpy())},
+            "grad": (
+                {"npy": _npy(t.grad.detach().cpu().numpy())}
+                if t.is_leaf and t.grad is not None
+                else None
+            ),
             "tag": tag,
         }
 

@@ -162,6 +162,13 @@ def student_kernel():
         "        self.n += 1\n"
         "        return self\n"
         "answer = 42\n"
+        "import torch\n"
+        "class Lin(torch.nn.Module):\n"
+        "    def __init__(self):\n"
+        "        super().__init__()\n"
+        "        self.layer = torch.nn.Linear(3, 2)\n"
+        "    def forward(self, x):\n"
+        "        return self.layer(x)\n"
     )
     kc.execute_interactive(code, timeout=60)
     try:
@@ -178,7 +185,7 @@ def test_trusted_link_calls_the_students_code_by_value(student_kernel, capsys):
     info["key"] = info["key"].decode()
     trusted.connect(info)
     ns: dict = {}
-    trusted.bind(["corr2d", "zap", "check", "flip", "Counter", "answer", "nothing"], ns)
+    trusted.bind(["corr2d", "zap", "check", "flip", "Counter", "answer", "nothing", "Lin"], ns)
     assert ns["answer"] == 42 and "nothing" not in ns
     x, k = np.arange(9.0).reshape(3, 3), np.array([[0.0, 1.0], [2.0, 3.0]])
     assert np.array_equal(ns["corr2d"](x, k), [[19.0, 25.0], [37.0, 43.0]])
@@ -195,3 +202,21 @@ def test_trusted_link_calls_the_students_code_by_value(student_kernel, capsys):
     assert flips == sum(ref.random() < 0.5 for _ in range(40))  # the generator advanced here
     c = ns["Counter"]()
     assert c.step() is c and c.step().n == 2
+
+
+def test_remote_modules_follow_the_tests_grad_mode_and_in_place_changes(student_kernel):
+    from autograder import trusted
+
+    ns: dict = {}
+    trusted.bind(["Lin"], ns)
+    m = ns["Lin"]()
+    assert isinstance(m, nn.Module)  # a remote instance of the student's class passes isinstance
+    x = torch.ones(4, 3)
+    assert m(x).requires_grad
+    with torch.no_grad():
+        assert not m(x).requires_grad
+        layer = m.layer  # torch's own Linear: a copy, kept in step with the student's
+        layer.weight.zero_()
+        layer.bias.fill_(0.5)
+        assert torch.equal(m(x), torch.full((4, 2), 0.5))  # the change reached the student's kernel
+    assert sum(p.numel() for p in m.parameters()) == 8
