@@ -89,7 +89,7 @@ def install(path: str | Path | None = None) -> bool:
                 self._autograder_locked = False
                 _release()
 
-    Gradebook.__init__ = locked_init  # type: ignore[method-assign]
-    Gradebook.close = locked_close  # type: ignore[method-assign]
+    Gradebook.__init__ = locked_init
+    Gradebook.close = locked_close
     _installed = True
     return True

@@ -28,7 +28,7 @@ __all__ = ["CpuTimeExecute", "tree_cpu_seconds"]
 def tree_cpu_seconds(pid: int) -> float:
     """User + system CPU seconds of the descendants of ``pid`` (not ``pid`` itself), including
     the children they have reaped."""
-    import psutil
+    import psutil  # type: ignore[import-untyped]
 
     total = 0.0
     try:
@@ -96,7 +96,7 @@ class ProfiledExecute(CpuTimeExecute):
         try:
             return super().preprocess(nb, resources, km)
         finally:
-            self._add("execute preprocessor (all of it)", time.perf_counter() - t0)
+            self._record_time("execute preprocessor (all of it)", time.perf_counter() - t0)
             path = os.environ.get(PROFILE_ENV)
             if path:
                 import json
@@ -104,7 +104,7 @@ class ProfiledExecute(CpuTimeExecute):
                 with open(path, "a") as fh:
                     fh.write(json.dumps({"pid": os.getpid(), "times": self._times}) + "\n")
 
-    def _add(self, key: str, seconds: float) -> None:
+    def _record_time(self, key: str, seconds: float) -> None:
         if hasattr(self, "_times"):
             self._times.setdefault(key, []).append(seconds)
 
@@ -113,7 +113,7 @@ class ProfiledExecute(CpuTimeExecute):
         try:
             return await coro
         finally:
-            self._add(key, time.perf_counter() - t0)
+            self._record_time(key, time.perf_counter() - t0)
 
     async def async_start_new_kernel_client(self):
         return await self._timed(

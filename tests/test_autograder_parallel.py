@@ -145,8 +145,9 @@ def _hog(stop):
 
 
 def test_a_loaded_machine_costs_time_not_points(sequential, tmp_path):
-    """Two busy loops on the same cores while two students are graded at once, with a per-cell
-    limit of 3 s (the honest cells need well under a second of CPU)."""
+    """Busy loops (two per core) on the same cores while two students are graded at once, with
+    the per-cell limit of the quiet run (6 s; the honest cells need well under a second of CPU,
+    the endless loop must still time out and the dying kernel still crash)."""
     _, seq_proc, seq_rows, _ = sequential
     course = make_class(tmp_path, cell_timeout=6)
     stop = multiprocessing.Event()
