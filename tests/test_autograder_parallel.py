@@ -15,7 +15,6 @@ import os
 import re
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -167,33 +166,67 @@ def test_a_loaded_machine_costs_time_not_points(sequential, tmp_path):
 # -- the pieces ------------------------------------------------------------------------------
 
 
-def _write_students(args):
-    db, lock, tag, n = args
-    gblock.install(lock)
+_HOLDER = """
+import os, sys, time
+from autograder import gblock
+if sys.argv[2] == "lock":
+    gblock.install(sys.argv[3])
+from nbgrader.api import Gradebook
+from sqlalchemy import text
+while not os.path.exists(sys.argv[1] + ".ready"):  # the writer has imported nbgrader
+    time.sleep(0.05)
+with Gradebook("sqlite:///" + sys.argv[1]) as gb:
+    gb.db.execute(text("INSERT INTO student (id) VALUES ('holder')"))  # a write, not committed
+    open(sys.argv[1] + ".holding", "w").close()
+    time.sleep(8)  # longer than sqlite's 5 s busy timeout
+    gb.db.commit()
+"""
+
+_WRITER = """
+import os, sys, time
+from autograder import gblock
+if sys.argv[2] == "lock":
+    gblock.install(sys.argv[3])
+from nbgrader.api import Gradebook
+open(sys.argv[1] + ".ready", "w").close()
+while not os.path.exists(sys.argv[1] + ".holding"):  # the holder has written, not committed
+    time.sleep(0.05)
+with Gradebook("sqlite:///" + sys.argv[1]) as gb:
+    gb.update_or_create_student("writer")
+    print(sorted(s.id for s in gb.students))
+"""
+
+
+def _race(tmp_path: Path, mode: str) -> subprocess.CompletedProcess:
+    """A gradebook held by one nbgrader-like process while another writes to it."""
     from nbgrader.api import Gradebook
 
-    for i in range(n):
-        with Gradebook(f"sqlite:///{db}") as gb:
-            gb.update_or_create_student(f"{tag}-{i}", first_name="x" * (i % 7))
-            time.sleep(0.002)  # hold the database open, as nbgrader does between writes
-    return n
-
-
-def test_the_gradebook_lock_keeps_concurrent_writers_apart(tmp_path, monkeypatch):
-    from nbgrader.api import Gradebook
-
-    # nbgrader runs `alembic` from PATH when it creates a gradebook
-    monkeypatch.setenv("PATH", str(Path(sys.executable).parent) + os.pathsep + os.environ["PATH"])
-
-    db, lock = tmp_path / "gradebook.db", tmp_path / "gradebook.lock"
+    db, lock = tmp_path / f"{mode}.db", tmp_path / f"{mode}.lock"
     with Gradebook(f"sqlite:///{db}"):
         pass
-    ctx = multiprocessing.get_context("spawn")
-    with ctx.Pool(4) as pool:
-        done = pool.map(_write_students, [(db, lock, f"p{k}", 25) for k in range(4)])
-    assert done == [25] * 4
-    with Gradebook(f"sqlite:///{db}") as gb:
-        assert len(gb.students) == 100
+    env = dict(os.environ, PYTHONPATH=str(fx.REPO))
+    holder = subprocess.Popen([sys.executable, "-c", _HOLDER, str(db), mode, str(lock)], env=env)
+    try:
+        writer = subprocess.run(
+            [sys.executable, "-c", _WRITER, str(db), mode, str(lock)],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+    finally:
+        assert holder.wait(300) == 0
+    return writer
+
+
+def test_the_gradebook_lock_turns_database_is_locked_into_waiting(tmp_path, monkeypatch):
+    # nbgrader runs `alembic` from PATH when it creates a gradebook
+    monkeypatch.setenv("PATH", str(Path(sys.executable).parent) + os.pathsep + os.environ["PATH"])
+    bare = _race(tmp_path, "bare")  # what concurrent `nbgrader autograde` processes risk
+    assert bare.returncode != 0 and "database is locked" in bare.stderr, bare.stderr[-2000:]
+    locked = _race(tmp_path, "lock")
+    assert locked.returncode == 0, locked.stderr[-2000:]
+    assert locked.stdout.strip() == "['holder', 'writer']"
 
 
 def test_the_gradebook_lock_is_exclusive_and_reentrant(tmp_path):
