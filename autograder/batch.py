@@ -450,11 +450,15 @@ def grade(
             old = state.lookup(s, fps[s])
             graded = dirs["autograded"] / s / assignment
             # kept: what does not depend on the machine (a student who ran out of wall-clock
-            # time is graded again)
+            # time, or hit the per-user process limit that concurrent kernels share, is graded
+            # again)
             if (
                 old is not None
                 and (old.get("status") in ("invalid", "crashed") or graded.is_dir())
-                and not any("did not finish within" in r for r in old.get("reasons", []))
+                and not any(
+                    "did not finish within" in r or "process limit" in r
+                    for r in old.get("reasons", [])
+                )
             ):
                 kept[s] = Result(**old)
     todo = [s for s in students if s not in kept]
