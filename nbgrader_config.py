@@ -25,6 +25,12 @@ c.OverwriteCells.add_missing_cells = True
 # Per-cell time limit while autograding. Training cells in chapters 07, 09-12 stay well below it.
 c.Execute.timeout = 120
 c.Execute.interrupt_on_timeout = True
+# Waits that must not decide a grade on a busy machine: a kernel's start-up, and the output
+# (error messages included: an error that arrives late would leave a failed test with full
+# marks) that follows a cell's reply. Generous backstops; on a quiet machine nothing waits.
+# The class grader also counts the per-cell limit in CPU time (autograder.loadsafe).
+c.Execute.startup_timeout = 300
+c.Execute.iopub_timeout = 60
 
 # Keep graded notebooks and feedback readable even if a submission prints a flood.
 c.LimitOutput.max_lines = 1000

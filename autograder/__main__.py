@@ -1,5 +1,5 @@
 """``python -m autograder grade <assignment> [--course DIR] [--allow-unsandboxed] [--cpu-seconds S]
-[--memory-gb G] [--file-mb M] [--max-procs N] [--kernel-user USER] ...``
+[--memory-gb G] [--file-mb M] [--max-procs N] [--kernel-user USER] [--jobs N] [--force] ...``
 ``python -m autograder scan <notebook> ... [--source DIR]``
 ``python -m autograder check-sandbox``"""
 
@@ -81,6 +81,19 @@ def main(argv=None) -> int:
         action="store_true",
         help="skip comparing answer cells with the reference and between students",
     )
+    g.add_argument(
+        "--jobs",
+        type=int,
+        default=None,
+        help="students graded at once, each in its own nbgrader process, sandbox and kernels "
+        "(default: the number of CPU cores)",
+    )
+    g.add_argument(
+        "--force",
+        action="store_true",
+        help="regrade everyone (default: keep the result of a student whose submission, "
+        "assignment source and settings did not change since an earlier run)",
+    )
     s = sub.add_parser("scan", help="scan notebooks for forbidden constructs")
     s.add_argument("notebooks", nargs="+")
     s.add_argument(
@@ -109,6 +122,7 @@ def main(argv=None) -> int:
             ("--memory-gb", a.memory_gb),
             ("--file-mb", a.file_mb),
             ("--max-procs", 1 if a.max_procs is None else a.max_procs),
+            ("--jobs", 1 if a.jobs is None else a.jobs),
         ):
             if value <= 0:
                 p.error(f"{flag} must be positive (got {value})")
@@ -132,6 +146,8 @@ def main(argv=None) -> int:
                 handout=a.handout,
                 two_process=not a.single_kernel,
                 similarity=not a.no_similarity,
+                jobs=a.jobs,
+                force=a.force,
             )
         except SandboxRefused as err:  # grade() printed the banner that says why
             return err.exit_code

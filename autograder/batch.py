@@ -28,7 +28,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from autograder import reports, sandbox
+from autograder import gblock, parallel, progress, reports, resume, sandbox
 from autograder.config import CONFIG_ENV, GUARD_ENV, SANDBOX_ENV, GuardConfig, SandboxConfig
 from autograder.errors import GradingError, SandboxRefused
 from autograder.guard import source_hash
@@ -203,7 +203,8 @@ def stderr_notes(folder: Path) -> list[str]:
 def gradebook_scores(course: Path, assignment: str, student: str):
     from nbgrader.api import Gradebook, MissingEntry
 
-    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
+    lock = course / ".autograder" / "gradebook.lock"
+    with gblock.locked(lock), Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
         try:
             sub = gb.find_submission(assignment, student)
         except MissingEntry:
@@ -311,12 +312,18 @@ def write_extra_config(folder: Path, kernel_ipc: Path) -> Path:
         f"# written by python -m autograder; loaded from nbgrader_config.py via {CONFIG_ENV}\n"
         "from autograder.execute import autograde_preprocessors\n"
         "from autograder.preprocessors import ClipOutput, StderrToStdout\n"
-        "from autograder.twoprocess import SplitExecute\n"
-        "# nbgrader's pipeline with SplitExecute (test cells in a trusted kernel when\n"
-        "# AUTOGRADER_SPLIT is set; the guard's report after every cell), StderrToStdout\n"
-        "# (stderr in a test cell is reported, never scored 0) and ClipOutput\n"
+        "from autograder.loadsafe import ProfiledExecute\n"
+        "# concurrent students (--jobs) take turns on the gradebook (autograder.gblock)\n"
+        "__import__('autograder.gblock', fromlist=['install']).install()\n"
+        "# nbgrader's pipeline with ProfiledExecute (SplitExecute: test cells in a trusted\n"
+        "# kernel when AUTOGRADER_SPLIT is set; the guard's report after every cell),\n"
+        "# StderrToStdout (stderr in a test cell is reported, never scored 0) and ClipOutput\n"
         "c.Autograde.autograde_preprocessors = autograde_preprocessors(\n"
-        "    extra_after_execute=[StderrToStdout, ClipOutput], executor=SplitExecute)\n"
+        "    extra_after_execute=[StderrToStdout, ClipOutput], executor=ProfiledExecute)\n"
+        "# the per-cell limit in CPU time (autograder.loadsafe); a busy machine costs time only,\n"
+        "# so the waits below are backstops for a kernel that stopped answering, not limits\n"
+        "c.GuardedExecute.report_timeout = 300\n"
+        "c.SplitExecute.trusted_startup_timeout = 300\n"
         f"c.Execute.kernel_name = {sandbox.KERNEL_NAME!r}\n"
         "# the outputs of a finished cell may lag on a loaded machine: wait, do not fail\n"
         "c.Execute.iopub_timeout = 60\n"
@@ -361,11 +368,15 @@ def grade(
     two_process: bool = True,
     handout: bool | None = None,
     similarity: bool = True,
+    jobs: int | None = 1,
+    force: bool = False,
+    progress_bar: bool | None = None,
     out=sys.stdout,
 ) -> list[Result]:
     """Grade every submission of ``assignment`` in the nbgrader course folder ``course``.
 
-    Students are graded one at a time, in sorted order, each in its own ``nbgrader autograde``
+    Students are graded ``jobs`` at a time (results in sorted order), each in its own
+    ``nbgrader autograde``
     process with the sandboxed, guarded kernel; the assignment's :class:`convgrade.GradingPolicy`
     (``<source>/<assignment>/grading.json`` over the defaults) decides what the scan flags and the
     guard forbids. Prints one line per student and a summary to ``out``, writes the CSV and (with
@@ -389,6 +400,12 @@ def grade(
             the hidden tests import the references there).
         similarity: compare the answer cells with the reference and between students
             (:func:`flag_similar`).
+        jobs: students graded at once, each in its own nbgrader process, sandbox and kernels
+            (``None``: the number of cores, :func:`autograder.parallel.default_jobs`).
+        force: regrade everyone; otherwise a student whose submission, assignment source and
+            settings are unchanged since a recorded run keeps that result
+            (:mod:`autograder.resume`).
+        progress_bar: a tqdm bar (``None``: when ``out`` is a terminal); plain lines otherwise.
         out: where progress and the summary go.
 
     Returns:
@@ -454,59 +471,126 @@ def grade(
     work = course / ".autograder"
     log_dir = work / "logs" / assignment
     log_dir.mkdir(parents=True, exist_ok=True)
-    ipc = Path(tempfile.mkdtemp(prefix="ag-"))  # short: unix socket paths are limited to ~100 bytes
-    try:
-        sandbox.write_kernelspec(ipc / "share", sandboxed)
-        write_trusted_kernelspec(ipc / "share")
-        extra = write_extra_config(ipc, ipc / "sock")
-        trusted = trusted_hashes(dirs["source"] / assignment, dirs["release"] / assignment)
-        guard = guard_config(policy, trusted)
-        # unsandboxed kernels start without the launcher: no limits (sandboxed=False says so)
-        box = sandbox.box_config(
-            ipc,
-            **course_view(course, handout, two_process),
-            assignment=assignment,
-            cpu_seconds=cpu_seconds,
-            memory_bytes=memory_bytes,
-            file_bytes=file_bytes,
-            max_procs=max_procs,
-            kernel_user=kernel_user,
-            sandboxed=sandboxed,
-        )
+    trusted = trusted_hashes(dirs["source"] / assignment, dirs["release"] / assignment)
+    view = course_view(course, handout, two_process)
+    split = (
+        split_config(sorted((dirs["source"] / assignment).glob("*.ipynb"))).to_json()
+        if two_process
+        else None
+    )
+    gb_lock = work / "gradebook.lock"
+    settings = dict(
+        cpu_seconds=cpu_seconds, memory_bytes=memory_bytes, file_bytes=file_bytes,
+        max_procs=max_procs, kernel_user=kernel_user, two_process=two_process,
+        handout=view["handout"],
+        sandboxed=sandboxed, policy=dataclasses.asdict(policy) if dataclasses.is_dataclass(policy)
+        else repr(policy),
+    )  # fmt: skip
+    state = resume.State(work / "state" / f"{assignment}.json")
+    source_fp = resume.tree_hash(dirs["source"] / assignment)
+    fps = {
+        s: resume.fingerprint(dirs["submitted"] / s / assignment, source_fp, settings)
+        for s in students
+    }
+    kept: dict[str, Result] = {}
+    if not force:
+        for s in students:
+            old = state.lookup(s, fps[s])
+            graded = dirs["autograded"] / s / assignment
+            # kept: what does not depend on the machine (a student who ran out of wall-clock
+            # time, or hit the per-user process limit that concurrent kernels share, is graded
+            # again)
+            if (
+                old is not None
+                and (old.get("status") in ("invalid", "crashed") or graded.is_dir())
+                and not any(
+                    "did not finish within" in r or "process limit" in r
+                    for r in old.get("reasons", [])
+                )
+            ):
+                kept[s] = Result(**old)
+    todo = [s for s in students if s not in kept]
+    if kept:
         say(
-            f"the kernel sees {'the handout copy' if box.handout else 'all'} of convkit"
-            + (f"; pretrained weights from {sandbox.WEIGHTS_DIR}" if box.setenv else "")
+            f"resuming: {len(kept)} student(s) already graded on the same submission, "
+            f"source and settings are kept ({', '.join(sorted(kept))}); grading {len(todo)} "
+            "(--force regrades everyone)"
         )
-        env = _env(
-            {
-                CONFIG_ENV: str(extra),
-                "JUPYTER_PATH": str(ipc / "share"),
-                "JUPYTER_RUNTIME_DIR": str(ipc),
-                GUARD_ENV: guard.to_json(),
-                SANDBOX_ENV: box.to_json(),
-            }
-        )
-        if two_process:
-            sources = sorted((dirs["source"] / assignment).glob("*.ipynb"))
-            env[SPLIT_ENV] = split_config(sources).to_json()
-        results = []
-        for n, student in enumerate(students, 1):
+
+    announced: list = []
+
+    def grade_one(student: str) -> Result:
+        # a private folder per student (short: unix socket paths are limited to ~100 bytes):
+        # kernelspecs, sockets, the launcher's report file, the config and a fresh guard token
+        ipc = Path(tempfile.mkdtemp(prefix="ag-"))
+        try:
+            sandbox.write_kernelspec(ipc / "share", sandboxed)
+            write_trusted_kernelspec(ipc / "share")
+            extra = write_extra_config(ipc, ipc / "sock")
+            # unsandboxed kernels start without the launcher: no limits (sandboxed=False says so)
+            box = sandbox.box_config(
+                ipc,
+                **view,
+                assignment=assignment,
+                cpu_seconds=cpu_seconds,
+                memory_bytes=memory_bytes,
+                file_bytes=file_bytes,
+                max_procs=max_procs,
+                kernel_user=kernel_user,
+                sandboxed=sandboxed,
+            )
+            if not announced:
+                announced.append(box)
+                say(
+                    f"the kernel sees {'the handout copy' if box.handout else 'all'} of convkit"
+                    + (f"; pretrained weights from {sandbox.WEIGHTS_DIR}" if box.setenv else "")
+                )
+            env = _env(
+                {
+                    CONFIG_ENV: str(extra),
+                    "JUPYTER_PATH": str(ipc / "share"),
+                    "JUPYTER_RUNTIME_DIR": str(ipc),
+                    GUARD_ENV: guard_config(policy, trusted).to_json(),
+                    SANDBOX_ENV: box.to_json(),
+                    gblock.LOCK_ENV: str(gb_lock),
+                }
+            )
+            if split is not None:
+                env[SPLIT_ENV] = split
             r = grade_student(
                 course, assignment, student, env, dirs, per_student_timeout, log_dir, box, policy
             )
-            results.append(r)
-            scored = r.score is not None and r.status in ("graded", "timeout")
-            score = f"{r.score:g}/{r.max_score:g}" if scored else "-"
-            flagged = " FLAGGED" if r.flagged else ""
-            say(f"[{n}/{len(students)}] {student}: {r.status}{flagged} {score}")
+        finally:
+            shutil.rmtree(ipc, ignore_errors=True)
+        return r
+
+    bar = progress.Progress(len(students), out, bar=progress_bar, desc=assignment)
+
+    def done(student: str, r: Result) -> None:
+        scored = r.score is not None and r.status in ("graded", "timeout")
+        score = f"{r.score:g}/{r.max_score:g}" if scored else "-"
+        flagged = " FLAGGED" if r.flagged else ""
+        again = " (kept from an earlier run)" if student in kept else ""
+        bar.student(student, f"{r.status}{flagged} {score}{again}")
+        if student not in kept:  # here, not in the worker: nothing is recorded after a Ctrl-C
+            state.record(
+                student, fps[student], dict(dataclasses.asdict(r), flags=[str(f) for f in r.flags])
+            )
+
+    try:
+        for s in students:
+            if s in kept:
+                done(s, kept[s])
+        graded_now = parallel.run_all(todo, grade_one, jobs or parallel.default_jobs(), done)
     finally:
-        shutil.rmtree(ipc, ignore_errors=True)
+        bar.close()
+    results = [kept[s] if s in kept else graded_now[s] for s in students]
 
     if feedback:
         from autograder.feedback import write_feedback
 
         for r in results:
-            if r.status in ("graded", "timeout"):
+            if r.status in ("graded", "timeout") and r.student not in kept:
                 write_feedback(course, assignment, r.student, dirs)
     if similarity:
         flag_similar(course, assignment, dirs, results, say)

@@ -23,6 +23,7 @@ values cross by value and functions and objects become remote references
 from __future__ import annotations
 
 import ast
+import asyncio
 import contextlib
 import dataclasses
 import json
@@ -190,14 +191,24 @@ class SplitExecute(GuardedExecute):
 
     # -- the trusted kernel -----------------------------------------------------------------
     async def async_start_new_kernel_client(self):
-        kc = await super().async_start_new_kernel_client()
-        if self._split is not None:
-            await self._start_trusted()
+        if self._split is None:
+            return await super().async_start_new_kernel_client()
+        # the two kernels start at the same time (neither needs the other to start); the trusted
+        # one connects to the student's once both are ready
+        launch = asyncio.ensure_future(self._launch_trusted())
+        try:
+            kc = await super().async_start_new_kernel_client()
+        except BaseException:
+            with contextlib.suppress(Exception):
+                await launch  # its kernel is stopped by _stop_trusted
+            raise
+        await launch
+        await self._connect_trusted()
         return kc
 
     start_new_kernel_client = run_sync(async_start_new_kernel_client)
 
-    async def _start_trusted(self) -> None:
+    async def _launch_trusted(self) -> None:
         from jupyter_client.manager import AsyncKernelManager
 
         self._tdir = tempfile.mkdtemp(prefix="ag-trusted-")
@@ -209,13 +220,16 @@ class SplitExecute(GuardedExecute):
             ip="127.0.0.1",
             connection_file=os.path.join(self._tdir, "kernel.json"),
         )
+        self._tkm = km  # stopped by _stop_trusted whatever happens next
         await km.start_kernel(
             cwd=self._tdir, env=env, extra_arguments=["--HistoryManager.hist_file=:memory:"]
         )
         kc = km.client()
         kc.start_channels()
+        self._tkc = kc
         await kc.wait_for_ready(timeout=self.trusted_startup_timeout)
-        self._tkm, self._tkc = km, kc
+
+    async def _connect_trusted(self) -> None:
         assert self.km is not None
         info = dict(self.km.get_connection_info(session=False))
         info["key"] = info["key"].decode() if isinstance(info["key"], bytes) else info["key"]
