@@ -1,8 +1,8 @@
 """The student's side of two-process grading: answer the trusted process's requests.
 
-Runs inside the student's sandboxed kernel. The trusted process (:mod:`autograder.trusted`) sends
-each request as a silent ``execute_request`` whose user expression is
-``__import__('autograder.serve', fromlist=['handle']).handle('<json>')``; :func:`handle` decodes it
+Runs inside the student's sandboxed kernel. For each test cell the trusted process
+(:mod:`autograder.trusted`) starts :func:`loop` with a silent ``execute_request``; the loop reads
+requests from a zmq PAIR socket until the cell is over, and :func:`handle` decodes each
 (:class:`autograder.wire.Codec`), looks up a name, calls a function, reads an attribute... and
 returns the result encoded as JSON text. Nothing here is trusted: student code can replace this
 module, and then only changes what its own answers return, which the trusted side judges as values.
@@ -10,7 +10,9 @@ module, and then only changes what its own answers return, which the trusted sid
 
 from __future__ import annotations
 
+import contextlib
 import importlib
+import io
 import itertools
 import secrets
 import sys
@@ -22,10 +24,7 @@ import numpy as np
 
 from autograder.wire import Codec, WireError, dumps, loads
 
-__all__ = ["TARGET", "handle", "register"]
-
-#: The comm target the trusted process opens (Jupyter's comm messages, one per request).
-TARGET = "autograder.serve"
+__all__ = ["handle", "loop"]
 
 _REFS: dict[int, Any] = {}
 _REF_OF: dict[int, int] = {}
@@ -74,7 +73,25 @@ def _mutable(value) -> bool:
     return torch is not None and isinstance(value, (torch.Tensor, torch.nn.Module))
 
 
+def _rng_states() -> dict:
+    states: dict = {"numpy": np.random.get_state(legacy=False)}
+    torch = sys.modules.get("torch")
+    if torch is not None:
+        states["torch"] = torch.get_rng_state().numpy()
+    return states
+
+
+def _rng_same(a, b) -> bool:
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(_rng_same(a[k], b[k]) for k in a)
+    if isinstance(a, np.ndarray) and isinstance(b, np.ndarray):
+        return a.dtype == b.dtype and np.array_equal(a, b)
+    return type(a) is type(b) and a == b
+
+
 def _call(fn, args: list, kwargs: dict, req: dict) -> dict:
+    """Call ``fn`` with numpy's and torch's global generators in the trusted side's state (sent
+    when it changed since the last call); their new state goes back when the call moved them."""
     rng = _CODEC.decode(req["rng"]) if "rng" in req else None
     if isinstance(rng, dict):
         if isinstance(rng.get("numpy"), dict):
@@ -83,6 +100,7 @@ def _call(fn, args: list, kwargs: dict, req: dict) -> dict:
             import torch as _torch
 
             _torch.set_rng_state(_torch.from_numpy(rng["torch"].astype(np.uint8)))
+    before = _rng_states()
     grad_enabled = req.get("grad_enabled")
     torch = sys.modules.get("torch")
     if grad_enabled is None or torch is None:
@@ -90,11 +108,9 @@ def _call(fn, args: list, kwargs: dict, req: dict) -> dict:
     else:
         with torch.set_grad_enabled(bool(grad_enabled)):
             out = _call_as_is(fn, args, kwargs)
-    if isinstance(rng, dict):
-        states: dict = {"numpy": np.random.get_state(legacy=False)}
-        if "torch" in rng:
-            states["torch"] = sys.modules["torch"].get_rng_state().numpy()
-        out["rng"] = _CODEC.encode(states)
+    after = _rng_states()
+    if not _rng_same(before, after):
+        out["rng"] = _CODEC.encode(after)
     return out
 
 
@@ -170,18 +186,49 @@ def _error(err: BaseException) -> dict:
     }
 
 
-def _on_open(comm, _open_msg) -> None:
-    def on_msg(msg) -> None:
-        comm.send({"r": handle(str(msg["content"]["data"].get("q", "")))})
-
-    comm.on_msg(on_msg)
+#: Most characters of a call's printed output sent back with its answer.
+MAX_OUTPUT = 100_000
 
 
-def register() -> None:
-    """Answer the trusted process's comm messages (``TARGET``) in this kernel."""
-    import comm
+def loop(address: str, bind: bool, idle_seconds: float = 900.0) -> None:
+    """Answer requests on a zmq PAIR socket at ``address`` until the trusted process sends
+    ``stop`` (the end of a test cell) or nothing comes for ``idle_seconds``: one round trip costs
+    a socket message each way instead of the kernel's message machinery.
 
-    comm.get_comm_manager().register_target(TARGET, _on_open)
+    Each request is ``[id, json]``; the answer ``[id, json, printed output]``, where the output is
+    what the student's code printed during the call (both streams), shown in the test's output.
+    ``bind``: bind the address (an ``ipc://`` path in the folder of the kernel's own sockets, which
+    only this kernel's user can create files in) instead of connecting to it.
+    """
+    import zmq
+
+    ctx = zmq.Context.instance()
+    sock = ctx.socket(zmq.PAIR)
+    sock.linger = 0
+    if bind:
+        sock.bind(address)
+    else:
+        sock.connect(address)
+    try:
+        idle = 0.0
+        while idle < idle_seconds:
+            if not sock.poll(1000):
+                idle += 1.0
+                continue
+            idle = 0.0
+            parts = sock.recv_multipart()
+            if parts[:1] == [b"stop"]:
+                return
+            if len(parts) != 2:
+                continue
+            buf = io.StringIO()
+            with contextlib.redirect_stdout(buf), contextlib.redirect_stderr(buf):
+                answer = handle(parts[1].decode("utf-8", errors="replace"))
+            sock.send_multipart(
+                [parts[0], answer.encode(), buf.getvalue()[:MAX_OUTPUT].encode(errors="replace")]
+            )
+    finally:
+        sock.close(linger=0)
 
 
 def handle(request: str) -> str:

@@ -4,7 +4,10 @@ The class grader runs a notebook's test cells (and copies of its instructor setu
 separate kernel outside the sandbox; this module is that kernel's link to the student's sandboxed
 kernel. :func:`connect` opens the link (the Jupyter messaging protocol, through
 ``jupyter_client``'s :class:`~jupyter_client.session.Session` over the student kernel's own
-sockets); before each test cell the grader calls :func:`bind` with the names the cell uses that
+sockets). Requests then travel over a zmq PAIR socket that :func:`autograder.serve.loop` answers in
+the student's kernel for the length of one test cell (:func:`release` ends it; the kernel's own
+message machinery costs milliseconds a round trip, the socket a fraction of one). Before each test
+cell the grader calls :func:`bind` with the names the cell uses that
 the student defines (``corr2d``, ``Dropout``, ``freeze``...), which puts into the test's namespace
 
 * a value, for data (numbers, arrays, tensors, ``torch.nn`` modules: copies, see
@@ -26,7 +29,9 @@ call, measured in the student's kernel).
 from __future__ import annotations
 
 import builtins
+import secrets
 import sys
+import time
 from typing import Any
 
 from autograder.wire import Codec, WireError, dumps, loads
@@ -38,6 +43,7 @@ __all__ = [
     "bind",
     "connect",
     "last_cpu_seconds",
+    "release",
     "run_in_student",
 ]
 
@@ -149,7 +155,8 @@ class Remote:
 
 
 class _Link:
-    """One connection to the student's kernel: a shell, an iopub and a control socket."""
+    """One connection to the student's kernel: its shell and control sockets, and the PAIR
+    socket of the request loop while one runs there."""
 
     def __init__(self, info: dict) -> None:
         import zmq
@@ -164,8 +171,6 @@ class _Link:
         )
         self.shell = self._socket(zmq.DEALER, "shell")
         self.control = self._socket(zmq.DEALER, "control")
-        self.iopub = self._socket(zmq.SUB, "iopub")
-        self.iopub.setsockopt(zmq.SUBSCRIBE, b"")
         self.remotes: dict[int, Remote] = {}
         self.codec = Codec(
             "t",
@@ -173,7 +178,10 @@ class _Link:
             ref_of=lambda o: o._ag_id if type(o) is Remote else None,
         )
         self.cpu = 0.0
-        self.comm_id = ""
+        self.loop: Any = None  # the PAIR socket while a request loop runs in the student's kernel
+        self.loop_id = ""  # the msg_id of the execute_request running it
+        self.seq = 0
+        self.rng_synced: dict | None = None  # the global generators' states both sides share
 
     def _socket(self, kind, channel: str):
         sock = self.ctx.socket(kind)
@@ -208,10 +216,14 @@ class _Link:
         torch = sys.modules.get("torch")
         if torch is not None:  # a test's `with torch.no_grad():` holds for the call it makes
             req["grad_enabled"] = bool(torch.is_grad_enabled())
-        req["rng"] = self.codec.encode(_global_rng_states())
+        states = _global_rng_states()
+        if not _same(states, self.rng_synced):  # the test drew or seeded since the last call
+            req["rng"] = self.codec.encode(states)
         resp = self._raw(req)
         if "rng" in resp:  # the global generators moved on in the student's kernel: here too
-            _set_global_rng_states(self.codec.decode(resp["rng"]))
+            states = self.codec.decode(resp["rng"])
+            _set_global_rng_states(states)
+        self.rng_synced = states
         after = resp.get("after", {})
         for value in after.values():
             self.codec.decode(value)  # tensors, modules and generators: updated in place here
@@ -227,7 +239,7 @@ class _Link:
 
     def _raw(self, req: dict) -> dict:
         req["sync"] = self.codec.changed_tensors()
-        text = self._comm(dumps(req))
+        text = self._exchange(dumps(req))
         try:
             resp = loads(text)
         except (ValueError, TypeError, WireError):
@@ -238,91 +250,108 @@ class _Link:
             raise _exception(resp["error"])
         return resp
 
+    # -- the student kernel's request loop --------------------------------------------------
     def open(self) -> None:
-        """Register the request handler in the student's kernel and open the comm to it."""
-        import uuid
-
-        code = "__import__('autograder.serve', fromlist=['register']).register()"
+        """Check that the student's kernel can answer requests (it imports autograder.serve)."""
+        code = "__import__('autograder.serve')"
         msg = self.session.send(
             self.shell,
             "execute_request",
             {"code": code, "silent": True, "store_history": False, "allow_stdin": False},
         )
-        reply = self._wait(msg["header"]["msg_id"], shell_reply=True)  # type: ignore[index]
+        reply = self._shell_reply(msg["header"]["msg_id"], 60.0)  # type: ignore[index]
         if not isinstance(reply, dict) or reply.get("status") != "ok":
             why = reply.get("evalue") if isinstance(reply, dict) else "no reply"
             raise RuntimeError(f"the student's kernel could not start answering requests: {why}")
-        from autograder.serve import TARGET
 
-        self.comm_id = uuid.uuid4().hex
-        msg = self.session.send(
-            self.shell, "comm_open", {"comm_id": self.comm_id, "target_name": TARGET, "data": {}}
-        )
-        self._settle(msg["header"]["msg_id"])  # type: ignore[index]
-
-    def _settle(self, msg_id: str, seconds: float = 10.0) -> None:
-        """Wait (at most ``seconds``) until the student's kernel is idle after ``msg_id``."""
-        import time
-
+    def _shell_reply(self, msg_id: str, seconds: float) -> dict | None:
+        """The content of the shell reply to ``msg_id`` if it comes within ``seconds``."""
         import zmq
 
         end = time.monotonic() + seconds
-        while time.monotonic() < end:
-            if self.iopub.poll(200, zmq.POLLIN) and self._iopub(msg_id)[0]:
-                return
+        while True:
+            left = end - time.monotonic()
+            if left <= 0 or not self.shell.poll(int(min(left, 1.0) * 1000) + 1):
+                if left <= 0:
+                    return None
+                continue
+            while True:
+                try:
+                    _, m = self.session.recv(self.shell, mode=zmq.NOBLOCK)
+                except ValueError:  # not signed with the key: not the kernel's
+                    continue
+                if m is None:
+                    break
+                if m["parent_header"].get("msg_id") == msg_id:
+                    return m["content"]
 
-    def _comm(self, text: str) -> str:
-        msg = self.session.send(
-            self.shell, "comm_msg", {"comm_id": self.comm_id, "data": {"q": text}}
-        )
-        answer = self._wait(msg["header"]["msg_id"], shell_reply=False)  # type: ignore[index]
-        if not isinstance(answer, str):
-            raise RuntimeError(
-                "the student's kernel did not answer (it may have been stopped, or its code "
-                "replaced the grader's request handler)"
-            )
-        return answer
-
-    def _wait(self, msg_id: str, *, shell_reply: bool):
-        """Wait until the student's kernel is idle after ``msg_id``; forward its prints. Returns
-        the shell reply's content (``shell_reply``) or the text of its comm answer."""
+    def _start_loop(self) -> None:
         import zmq
 
-        poller = zmq.Poller()
-        poller.register(self.iopub, zmq.POLLIN)
-        if shell_reply:
-            poller.register(self.shell, zmq.POLLIN)
-        answer = None
-        reply = None
-        silent_for = 0.0
+        sock = self.ctx.socket(zmq.PAIR)
+        sock.linger = 0
+        if self.info.get("transport", "tcp") == "ipc":
+            # next to the kernel's own sockets, created by the student's kernel (its user can
+            # write that folder; this process, the grader, can connect to what it creates)
+            address, bind = f"ipc://{self.info['ip']}-serve-{secrets.token_hex(6)}", True
+            sock.connect(address)
+        else:
+            port = sock.bind_to_random_port("tcp://127.0.0.1")
+            address, bind = f"tcp://127.0.0.1:{port}", False
+        code = f"__import__('autograder.serve', fromlist=['loop']).loop({address!r}, {bind!r})"
+        msg = self.session.send(
+            self.shell,
+            "execute_request",
+            {"code": code, "silent": True, "store_history": False, "allow_stdin": False},
+        )
+        self.loop, self.loop_id = sock, msg["header"]["msg_id"]  # type: ignore[index]
+
+    def _close_loop(self) -> None:
+        if self.loop is not None:
+            self.loop.close(linger=0)
+        self.loop, self.loop_id = None, ""
+
+    def _exchange(self, text: str) -> str:
+        """Send one request to the student's request loop (started if none runs); its answer.
+        The student's prints during the call are written to this process's stdout."""
+        if self.loop is None:
+            self._start_loop()
+        self.seq += 1
+        tag = str(self.seq).encode()
+        self.loop.send_multipart([tag, text.encode()])
+        silent_for = 0
         try:
             while True:
-                events = dict(poller.poll(1000))
-                if not events:
-                    done: Any = reply if shell_reply else answer
-                    if done is not None:
-                        return done  # answered; the idle status was missed or is late
-                    silent_for += 1.0
-                    if silent_for >= 10.0 and not self._alive():
-                        raise RuntimeError("the student's kernel died while answering")
-                    continue
-                silent_for = 0.0
-                if self.shell in events:
-                    while True:
-                        _, m = self.session.recv(self.shell, mode=zmq.NOBLOCK)
-                        if m is None:
-                            break
-                        if m["parent_header"].get("msg_id") == msg_id:
-                            reply = m["content"]
-                if self.iopub in events:
-                    idle, got = self._iopub(msg_id)
-                    if got is not None:
-                        answer = got
-                    if idle and (reply is not None or not shell_reply):
-                        return reply if shell_reply else answer
+                if self.loop.poll(1000):
+                    parts = self.loop.recv_multipart()
+                    if len(parts) == 3 and parts[0] == tag:
+                        if parts[2]:
+                            sys.stdout.write(parts[2].decode("utf-8", errors="replace"))
+                        return parts[1].decode("utf-8", errors="replace")
+                    continue  # the answer to a request that was interrupted here
+                if self._shell_reply(self.loop_id, 0.0) is not None:
+                    self._close_loop()
+                    raise RuntimeError(
+                        "the student's kernel stopped answering (its code ended the grader's "
+                        "request loop)"
+                    )
+                silent_for += 1
+                if silent_for >= 10 and not self._alive():
+                    raise RuntimeError("the student's kernel died while answering")
         except KeyboardInterrupt:
             self.session.send(self.control, "interrupt_request", {})
             raise
+
+    def release(self, seconds: float = 30.0) -> None:
+        """End the request loop (the test cell is over): the student's kernel is free for the
+        next cell. A call still running there is interrupted after ``seconds``."""
+        if self.loop is None:
+            return
+        self.loop.send_multipart([b"stop"])
+        if self._shell_reply(self.loop_id, seconds) is None:
+            self.session.send(self.control, "interrupt_request", {})
+            self._shell_reply(self.loop_id, seconds)
+        self._close_loop()
 
     def _alive(self) -> bool:
         """Whether the student's kernel answers a heartbeat within 5 s."""
@@ -334,33 +363,6 @@ class _Link:
             return bool(sock.poll(5000))
         finally:
             sock.close(linger=0)
-
-    def _iopub(self, msg_id: str) -> tuple[bool, str | None]:
-        import zmq
-
-        idle, answer = False, None
-        while True:
-            try:
-                _, m = self.session.recv(self.iopub, mode=zmq.NOBLOCK)
-            except zmq.Again:
-                return idle, answer
-            except ValueError:  # a message that does not parse or is not signed: not ours
-                continue
-            if m is None:
-                return idle, answer
-            if m["parent_header"].get("msg_id") != msg_id:
-                continue
-            kind = m["header"]["msg_type"]
-            if kind == "stream":
-                # the student's prints during the call, shown in the test's output (as stdout:
-                # a debug print to stderr must not count as a failure)
-                sys.stdout.write(m["content"].get("text", ""))
-            elif kind == "comm_msg" and m["content"].get("comm_id") == self.comm_id:
-                value = m["content"].get("data", {}).get("r")
-                if isinstance(value, str):
-                    answer = value
-            elif kind == "status" and m["content"].get("execution_state") == "idle":
-                idle = True
 
 
 def _global_rng_states() -> dict:
@@ -374,6 +376,22 @@ def _global_rng_states() -> dict:
     if torch is not None:
         out["torch"] = torch.get_rng_state().numpy()
     return out
+
+
+def _same(a, b) -> bool:
+    """Whether two trees of generator states (dicts, numbers, numpy arrays) are equal."""
+    import numpy as np
+
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
+    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
+        return (
+            isinstance(a, np.ndarray)
+            and isinstance(b, np.ndarray)
+            and a.dtype == b.dtype
+            and np.array_equal(a, b)
+        )
+    return type(a) is type(b) and a == b
 
 
 def _set_global_rng_states(states: dict) -> None:
@@ -410,6 +428,13 @@ def connect(info: dict | str) -> None:
         info = json.loads(info)
     _LINK = _Link(dict(info))  # type: ignore[arg-type]
     _LINK.open()
+
+
+def release() -> None:
+    """End the student kernel's request loop after a test cell (the grader calls it), so that
+    the kernel runs the next cell of the notebook."""
+    if _LINK is not None:
+        _LINK.release()
 
 
 def bind(names, namespace: dict | None = None) -> None:

@@ -319,19 +319,25 @@ class SplitExecute(GuardedExecute):
             assert self._split is not None
             used = used_names(cell.source)
             names = [n for n in self._split.names if used is None or n in used]
-            if names:
-                reply = await self._async_trusted_run(
-                    f"__import__('autograder.trusted', fromlist=['bind']).bind({names!r})"
-                )
-                if not reply or reply["content"].get("status") != "ok":
-                    why = reply["content"].get("evalue") if reply else "no reply"
-                    self.log.warning("binding %s for cell %s failed: %s", names, cell_index, why)
             try:
+                if names:
+                    reply = await self._async_trusted_run(
+                        f"__import__('autograder.trusted', fromlist=['bind']).bind({names!r})"
+                    )
+                    if not reply or reply["content"].get("status") != "ok":
+                        why = reply["content"].get("evalue") if reply else "no reply"
+                        self.log.warning(
+                            "binding %s for cell %s failed: %s", names, cell_index, why
+                        )
                 with self._on_trusted():
                     return await super().async_execute_cell(
                         cell, cell_index, execution_count, store_history
                     )
             finally:
+                # the student's kernel leaves its request loop and is free for the next cell
+                await self._async_trusted_run(
+                    "__import__('autograder.trusted', fromlist=['release']).release()"
+                )
                 await self._drain_student_iopub()
         out = await super().async_execute_cell(cell, cell_index, execution_count, store_history)
         if role == "setup":

@@ -267,11 +267,12 @@ def test_global_generators_are_shared_with_the_students_kernel(student_kernel):
     code = "def draw():\n    return float(torch.rand(1)), float(np.random.rand())\n"
     from jupyter_client import BlockingKernelClient
 
+    trusted.release()  # the end of a test cell: the student's kernel leaves the request loop
     kc = BlockingKernelClient()
     kc.load_connection_info(student_kernel.get_connection_info())
     kc.start_channels()
     try:
-        kc.execute_interactive(code, timeout=60)
+        kc.execute_interactive(code, timeout=60)  # would wait behind a running loop
     finally:
         kc.stop_channels()
     trusted.bind(["draw"], info_ns)
