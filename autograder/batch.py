@@ -335,7 +335,9 @@ def write_extra_config(folder: Path, kernel_ipc: Path) -> Path:
     return path
 
 
-def course_view(course: Path, handout: bool | None, two_process: bool = True) -> dict:
+def course_view(
+    course: Path, handout: bool | None, two_process: bool = True, assignment: str | None = None
+) -> dict:
     """What of the course the grading kernel sees, as :func:`autograder.sandbox.box_config`'s
     ``hide``/``readonly``/``handout`` arguments: the course's packages read-only (``convkit`` as
     its handout copy when ``handout``, default :func:`autograder.handout.default_handout`); the
@@ -348,7 +350,7 @@ def course_view(course: Path, handout: bool | None, two_process: bool = True) ->
     return {
         "hide": hide,
         "readonly": readonly,
-        "handout": default_handout(two_process) if handout is None else bool(handout),
+        "handout": default_handout(two_process, assignment) if handout is None else bool(handout),
     }
 
 
@@ -396,8 +398,8 @@ def grade(
         two_process: run the test cells in a trusted kernel outside the sandbox
             (:mod:`autograder.twoprocess`); ``False``: in the student's kernel, as nbgrader does.
         handout: the kernel sees only the assignment's handout copy of convkit, no reference
-            (:mod:`autograder.handout`); ``None``: on exactly when ``two_process`` (in one kernel
-            the hidden tests import the references there).
+            (:mod:`autograder.handout`); ``None``: on when ``two_process`` (in one kernel the
+            hidden tests import the references there) and the assignment has a handout list.
         similarity: compare the answer cells with the reference and between students
             (:func:`flag_similar`).
         jobs: students graded at once, each in its own nbgrader process, sandbox and kernels
@@ -472,7 +474,7 @@ def grade(
     log_dir = work / "logs" / assignment
     log_dir.mkdir(parents=True, exist_ok=True)
     trusted = trusted_hashes(dirs["source"] / assignment, dirs["release"] / assignment)
-    view = course_view(course, handout, two_process)
+    view = course_view(course, handout, two_process, assignment)
     split = (
         split_config(sorted((dirs["source"] / assignment).glob("*.ipynb"))).to_json()
         if two_process
@@ -543,6 +545,11 @@ def grade(
                 announced.append(box)
                 say(
                     f"the kernel sees {'the handout copy' if box.handout else 'all'} of convkit"
+                    + (
+                        f" ({assignment!r} has no list in autograder.handout.HANDOUT)"
+                        if not box.handout and handout is None and two_process
+                        else ""
+                    )
                     + (f"; pretrained weights from {sandbox.WEIGHTS_DIR}" if box.setenv else "")
                 )
             env = _env(
