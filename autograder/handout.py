@@ -75,7 +75,8 @@ def default_handout(two_process: bool = True, assignment: str | None = None) -> 
     """Whether a class run gives the kernel the handout copy when not told otherwise: when the
     hidden tests run in a trusted process (:mod:`autograder.twoprocess`; in a single kernel they
     ``import convkit``'s references there, which then needs the whole package) and the assignment
-    has a :data:`HANDOUT` list (an assignment a course adds sees all of convkit until it has one)."""
+    has a :data:`HANDOUT` list (an assignment a course adds sees all of convkit until it has
+    one)."""
     return bool(two_process) and (assignment is None or assignment in HANDOUT)
 
 
