@@ -202,7 +202,7 @@ def loop(address: str, bind: bool, idle_seconds: float = 900.0) -> None:
     """
     import zmq
 
-    ctx = zmq.Context.instance()
+    ctx: zmq.Context = zmq.Context.instance()
     sock = ctx.socket(zmq.PAIR)
     sock.linger = 0
     if bind:
