@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from autograder import rng
 from autograder.wire import Codec, WireError, dumps, loads
 
 __all__ = ["handle", "loop"]
@@ -73,34 +74,12 @@ def _mutable(value) -> bool:
     return torch is not None and isinstance(value, (torch.Tensor, torch.nn.Module))
 
 
-def _rng_states() -> dict:
-    states: dict = {"numpy": np.random.get_state(legacy=False)}
-    torch = sys.modules.get("torch")
-    if torch is not None:
-        states["torch"] = torch.get_rng_state().numpy()
-    return states
-
-
-def _rng_same(a, b) -> bool:
-    if isinstance(a, dict) and isinstance(b, dict):
-        return a.keys() == b.keys() and all(_rng_same(a[k], b[k]) for k in a)
-    if isinstance(a, np.ndarray) and isinstance(b, np.ndarray):
-        return a.dtype == b.dtype and np.array_equal(a, b)
-    return type(a) is type(b) and a == b
-
-
 def _call(fn, args: list, kwargs: dict, req: dict) -> dict:
     """Call ``fn`` with numpy's and torch's global generators in the trusted side's state (sent
     when it changed since the last call); their new state goes back when the call moved them."""
-    rng = _CODEC.decode(req["rng"]) if "rng" in req else None
-    if isinstance(rng, dict):
-        if isinstance(rng.get("numpy"), dict):
-            np.random.set_state(rng["numpy"])
-        if isinstance(rng.get("torch"), np.ndarray):
-            import torch as _torch
-
-            _torch.set_rng_state(_torch.from_numpy(rng["torch"].astype(np.uint8)))
-    before = _rng_states()
+    if "rng" in req:
+        rng.set_global_states(_CODEC.decode(req["rng"]))
+    before = rng.global_states()
     grad_enabled = req.get("grad_enabled")
     torch = sys.modules.get("torch")
     if grad_enabled is None or torch is None:
@@ -108,8 +87,8 @@ def _call(fn, args: list, kwargs: dict, req: dict) -> dict:
     else:
         with torch.set_grad_enabled(bool(grad_enabled)):
             out = _call_as_is(fn, args, kwargs)
-    after = _rng_states()
-    if not _rng_same(before, after):
+    after = rng.global_states()
+    if not rng.same(before, after):
         out["rng"] = _CODEC.encode(after)
     return out
 

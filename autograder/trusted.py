@@ -34,6 +34,7 @@ import sys
 import time
 from typing import Any
 
+from autograder import rng
 from autograder.wire import Codec, WireError, dumps, loads
 
 __all__ = [
@@ -216,13 +217,13 @@ class _Link:
         torch = sys.modules.get("torch")
         if torch is not None:  # a test's `with torch.no_grad():` holds for the call it makes
             req["grad_enabled"] = bool(torch.is_grad_enabled())
-        states = _global_rng_states()
-        if not _same(states, self.rng_synced):  # the test drew or seeded since the last call
+        states = rng.global_states()
+        if not rng.same(states, self.rng_synced):  # the test drew or seeded since the last call
             req["rng"] = self.codec.encode(states)
         resp = self._raw(req)
         if "rng" in resp:  # the global generators moved on in the student's kernel: here too
             states = self.codec.decode(resp["rng"])
-            _set_global_rng_states(states)
+            rng.set_global_states(states)
         self.rng_synced = states
         after = resp.get("after", {})
         for value in after.values():
@@ -363,45 +364,6 @@ class _Link:
             return bool(sock.poll(5000))
         finally:
             sock.close(linger=0)
-
-
-def _global_rng_states() -> dict:
-    """The states of numpy's and torch's global generators, shared with the student's kernel for
-    each call, so that ``torch.manual_seed(0)`` in a test seeds the student's code as it would in
-    one process, and each call draws new numbers."""
-    import numpy as np
-
-    out: dict = {"numpy": np.random.get_state(legacy=False)}
-    torch = sys.modules.get("torch")
-    if torch is not None:
-        out["torch"] = torch.get_rng_state().numpy()
-    return out
-
-
-def _same(a, b) -> bool:
-    """Whether two trees of generator states (dicts, numbers, numpy arrays) are equal."""
-    import numpy as np
-
-    if isinstance(a, dict) and isinstance(b, dict):
-        return a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
-    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
-        return (
-            isinstance(a, np.ndarray)
-            and isinstance(b, np.ndarray)
-            and a.dtype == b.dtype
-            and np.array_equal(a, b)
-        )
-    return type(a) is type(b) and a == b
-
-
-def _set_global_rng_states(states: dict) -> None:
-    import numpy as np
-
-    if isinstance(states.get("numpy"), dict):
-        np.random.set_state(states["numpy"])
-    torch = sys.modules.get("torch")
-    if torch is not None and isinstance(states.get("torch"), np.ndarray):
-        torch.set_rng_state(torch.from_numpy(states["torch"].astype(np.uint8)))
 
 
 def _exception(err: dict) -> BaseException:
