@@ -159,6 +159,10 @@ def _error(err: BaseException) -> dict:
         "error": {
             "type": type(err).__name__,
             "module": type(err).__module__,
+            # the nearest built-in class (numpy's _ArrayMemoryError is a MemoryError)
+            "builtin": next(
+                (c.__name__ for c in type(err).__mro__ if c.__module__ == "builtins"), ""
+            ),
             "message": str(err)[:4000],
             "where": "".join(traceback.format_list(frames[-8:]))[-4000:],
         }
@@ -174,8 +178,10 @@ def loop(address: str, bind: bool, idle_seconds: float = 900.0) -> None:
     ``stop`` (the end of a test cell) or nothing comes for ``idle_seconds``: one round trip costs
     a socket message each way instead of the kernel's message machinery.
 
-    Each request is ``[id, json]``; the answer ``[id, json, printed output]``, where the output is
-    what the student's code printed during the call (both streams), shown in the test's output.
+    Each request is ``[id, json]``; the answer ``[id, json, stdout, stderr]``: what the student's
+    code printed during the call comes back on the same stream of the test's output (stderr, and
+    warnings, are then noted in the grades, never scored: :class:`autograder.preprocessors.
+    StderrToStdout`).
     ``bind``: bind the address (an ``ipc://`` path in the folder of the kernel's own sockets, which
     only this kernel's user can create files in) instead of connecting to it.
     """
@@ -200,11 +206,16 @@ def loop(address: str, bind: bool, idle_seconds: float = 900.0) -> None:
                 return
             if len(parts) != 2:
                 continue
-            buf = io.StringIO()
-            with contextlib.redirect_stdout(buf), contextlib.redirect_stderr(buf):
+            out, err = io.StringIO(), io.StringIO()
+            with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
                 answer = handle(parts[1].decode("utf-8", errors="replace"))
             sock.send_multipart(
-                [parts[0], answer.encode(), buf.getvalue()[:MAX_OUTPUT].encode(errors="replace")]
+                [
+                    parts[0],
+                    answer.encode(),
+                    out.getvalue()[:MAX_OUTPUT].encode(errors="replace"),
+                    err.getvalue()[:MAX_OUTPUT].encode(errors="replace"),
+                ]
             )
     finally:
         sock.close(linger=0)

@@ -314,7 +314,7 @@ class _Link:
 
     def _exchange(self, text: str) -> str:
         """Send one request to the student's request loop (started if none runs); its answer.
-        The student's prints during the call are written to this process's stdout."""
+        The student's prints during the call are written to this process's stdout and stderr."""
         if self.loop is None:
             self._start_loop()
         self.seq += 1
@@ -325,9 +325,11 @@ class _Link:
             while True:
                 if self.loop.poll(1000):
                     parts = self.loop.recv_multipart()
-                    if len(parts) == 3 and parts[0] == tag:
-                        if parts[2]:
-                            sys.stdout.write(parts[2].decode("utf-8", errors="replace"))
+                    if len(parts) == 4 and parts[0] == tag:
+                        for stream, raw in ((sys.stdout, parts[2]), (sys.stderr, parts[3])):
+                            if raw:
+                                stream.write(bytes(raw).decode("utf-8", errors="replace"))
+                                stream.flush()
                         return parts[1].decode("utf-8", errors="replace")
                     continue  # the answer to a request that was interrupted here
                 if self._shell_reply(self.loop_id, 0.0) is not None:
@@ -372,10 +374,11 @@ def _exception(err: dict) -> BaseException:
     text = message + (f"\n\nwhere it happened in the student's code:\n{where}" if where else "")
     if name == "KeyboardInterrupt":
         return KeyboardInterrupt(text)
-    cls = getattr(builtins, name, None) if err.get("module") == "builtins" else None
-    if isinstance(cls, type) and issubclass(cls, Exception):
+    base = name if err.get("module") == "builtins" else str(err.get("builtin", ""))
+    cls = getattr(builtins, base, None) if base else None
+    if isinstance(cls, type) and issubclass(cls, Exception) and cls is not Exception:
         try:
-            return cls(text)
+            return cls(text if base == name else f"{name}: {text}")
         except Exception:
             pass
     return StudentError(f"{name}: {text}")

@@ -230,7 +230,7 @@ def test_refuses_loudly_without_sandbox_then_allowed_and_idempotent(tmp_path):
         csvs.append((course / f"grades-{fx.ASSIGNMENT}.csv").read_text())
     assert csvs[0] == csvs[1]
     assert "alice,graded,no,5,5," in csvs[0] and "broken,invalid," in csvs[0]
-    assert "huge,graded,no,3,5,\n" in csvs[0], csvs[0]
+    assert "huge,graded,no,3,5,," in csvs[0], csvs[0]  # empty reasons and similar columns
 
 
 def test_sandboxed_grading_twice_writes_the_same_csv(tmp_path):

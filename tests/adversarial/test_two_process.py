@@ -121,7 +121,7 @@ HONEST = {
             "    x, k = np.asarray(x, np.float32), np.asarray(k, np.float32)\n"
             "    oh, ow = x.shape[0] - k.shape[0] + 1, x.shape[1] - k.shape[1] + 1\n"
             "    return np.array([[np.sum(x[i:i + k.shape[0], j:j + k.shape[1]] * k)\n"
-            "                      for j in range(ow)] for i in range(oh)], dtype=np.float64)"
+            "                      for j in range(ow)] for i in range(oh)], dtype=np.float32)"
         )
     },
     "debug-prints": {

@@ -114,8 +114,11 @@ def run_class_grader(course: Path, assignment: str, *extra: str, env: dict | Non
 
     ``--no-similarity`` unless ``similarity``: the suites' honest students hand in the instructor's
     solution, which the similarity check rightly flags (tests/test_autograder_similarity.py tests it).
+    ``--jobs 1`` unless ``extra`` names ``--jobs`` (tests/test_autograder_parallel.py does).
     """
     extra = extra if similarity else (*extra, "--no-similarity")
+    if "--jobs" not in extra:  # one student at a time: the suites run beside each other (xdist)
+        extra = (*extra, "--jobs", "1")
     return subprocess.run([sys.executable, "-m", "autograder", "grade", assignment, "--course", str(course), *extra],
                           cwd=REPO, env=dict(_env(), **(env or {})), capture_output=True, text=True, timeout=timeout)
 
