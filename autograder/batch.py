@@ -168,6 +168,10 @@ def inspect_autograded(folder: Path) -> tuple[bool, list[str]]:
                     or "timed out" in out.get("evalue", "").lower()
                 ):
                     timed_out = True
+                if out.get("ename") == "InputModifiedError":  # two-process: the test saw it
+                    where = _meta(cell).get("grade_id") or f"cell {i}"
+                    first = str(out.get("evalue", "")).split(" (a numpy array", 1)[0]
+                    reasons.setdefault(f"changed input: {first[:300]}", []).append(where)
                 if out.get("ename") == "ForbiddenCallError" and guard.get("guard") != "on":
                     where = _meta(cell).get("grade_id") or f"cell {i}"
                     reasons.setdefault(f"forbidden call: {out.get('evalue', '')[:300]}", []).append(

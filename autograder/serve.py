@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import importlib
+import inspect
 import io
 import itertools
 import secrets
@@ -40,7 +41,11 @@ def _make_ref(obj) -> dict:
         _REFS[hid] = obj
         _REF_OF[id(obj)] = hid
     mro = [f"{c.__module__}.{c.__qualname__}" for c in type(obj).__mro__]
-    return {"$": "ref", "id": hid, "type": type(obj).__qualname__, "mro": mro}
+    name = getattr(obj, "__qualname__", None) if callable(obj) else None
+    out = {"$": "ref", "id": hid, "type": type(obj).__qualname__, "mro": mro}
+    if isinstance(name, str):
+        out["name"] = name[:200]
+    return out
 
 
 def _resolve(tree: dict):
@@ -93,11 +98,26 @@ def _call(fn, args: list, kwargs: dict, req: dict) -> dict:
     return out
 
 
+def _parameter_names(fn, n: int) -> list[str]:
+    """The names of ``fn``'s first ``n`` positional parameters (``"1"``, ``"2"``... where its
+    signature does not say), for messages such as "changed its argument x in place"."""
+    try:
+        params = [
+            p.name
+            for p in inspect.signature(fn).parameters.values()
+            if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
+        ]
+    except (TypeError, ValueError):
+        params = []
+    return [params[i] if i < len(params) else str(i + 1) for i in range(n)]
+
+
 def _call_as_is(fn, args: list, kwargs: dict) -> dict:
+    names = _parameter_names(fn, len(args))
     arrays = [
         (where, v, v.copy())
-        for where, v in [(f"argument {i + 1}", a) for i, a in enumerate(args)]
-        + [(f"argument {k}=", v) for k, v in kwargs.items()]
+        for where, v in [(f"argument {names[i]}", a) for i, a in enumerate(args)]
+        + [(f"argument {k}", v) for k, v in kwargs.items()]
         if type(v) is np.ndarray
     ]
     start = time.process_time()

@@ -69,18 +69,20 @@ def _link() -> _Link:
 class Remote:
     """An object that stays in the student's kernel; operations on it are requests there."""
 
-    __slots__ = ("_ag_id", "_ag_type", "_ag_mro", "__weakref__")
+    __slots__ = ("_ag_id", "_ag_type", "_ag_mro", "_ag_name", "__weakref__")
 
-    def __init__(self, ref: int, type_name: str, mro: list[str]) -> None:
+    def __init__(self, ref: int, type_name: str, mro: list[str], name: str = "") -> None:
         object.__setattr__(self, "_ag_id", ref)
         object.__setattr__(self, "_ag_type", type_name)
         object.__setattr__(self, "_ag_mro", tuple(mro))
+        object.__setattr__(self, "_ag_name", name)
 
     def _target(self) -> dict:
         return {"$": "ref", "id": self._ag_id}
 
     def __call__(self, *args, **kwargs):
-        return _link().call(self._target(), args, kwargs, what=self._ag_type)
+        what = f"student code in {self._ag_name}" if self._ag_name else self._ag_type
+        return _link().call(self._target(), args, kwargs, what=what)
 
     def __getattr__(self, name: str):
         if name.startswith("__") and name.endswith("__"):
@@ -198,7 +200,10 @@ class _Link:
         ref = int(tree["id"])
         if ref not in self.remotes:
             self.remotes[ref] = Remote(
-                ref, str(tree.get("type", "object")), list(tree.get("mro", []))
+                ref,
+                str(tree.get("type", "object")),
+                list(tree.get("mro", [])),
+                str(tree.get("name", "")),
             )
         return self.remotes[ref]
 

@@ -256,12 +256,13 @@ def cheats(course: Path) -> dict:
 CASES = {
     "edited-test": ("locked-cells", ["conv2d"], r"test_conv2d: edited a locked cell"),
     "deleted-test": ("locked-cells", ["pad"], r"test_pad__constant: deleted a locked cell"),
-    "convkit-direct": ("calls-direct", ["corr2d"], r"forbidden call: student code in corr2d \S+ \S+ called convkit\.functional\.conv\.corr2d"),
+    # the kernel holds only the handout copy of convkit (none of it for 02): a reference call fails
+    # there, and the scan says why
+    "convkit-direct": ("calls-direct", ["corr2d"], r"corr2d:\d+: imports convkit"),
     "torch-direct": ("calls-direct", ["pad"], r"forbidden call: student code in pad \S+ \S+ called torch\.nn\.functional\.pad"),
-    "convkit-without-import": ("calls-direct", ["conv2d"],
-                               r"forbidden call: student code in conv2d \S+ \S+ called convkit\.functional\.conv\.conv2d"),
+    "convkit-without-import": ("calls-direct", ["conv2d"], r"conv2d:\d+: reaches a function's global namespace"),
     "scipy-alias": ("calls-alias", ["corr2d"], r"forbidden call: student code in corr2d \S+ \S+ called scipy\.signal\."),
-    "convkit-alias": ("calls-alias", ["pad"], r"forbidden call: student code in pad \S+ \S+ called convkit\.functional\.padding\.pad"),
+    "convkit-alias": ("calls-alias", ["pad"], r"pad:\d+: imports from convkit"),
     "torch-alias": ("calls-alias", ["conv2d"], r"forbidden call: student code in conv2d \S+ \S+ called torch\.conv2d"),
     "always-equal-array": ("always-equal", ["corr2d"], r"corr2d:\d+: defines __eq__"),
     "always-equal-int": ("always-equal", ["conv_output_size"], r"conv_output_size:\d+: defines __eq__"),
@@ -270,8 +271,9 @@ CASES = {
     "read-solutions": ("reads-and-writes", ["conv2d"], r"conv2d:\d+: mentions grader files"),
     "read-gradebook": ("reads-and-writes", [], r"pad:\d+: imports sqlite3"),
     "write-outside": ("reads-and-writes", [], r"corr2d:\d+: opens a file"),
+    # the reference runs in the trusted kernel: patching the student kernel's copy changes nothing
     "patch-reference": ("fools-the-reference", ["conv_output_size"],
-                        r"rebinding: student code replaced convkit\.conv_output_size"),
+                        r"conv_output_size:\d+: reaches a function's global namespace"),
     "stand-in-reference": ("fools-the-reference", ["corr2d"], r"sys\.modules\['convkit'\]"),
     "zero-the-inputs": ("fools-the-reference", ["test_pad__reflect", "test_pad__replicate", "test_pad__circular",
                                                 "test_pad__order"],  # (constant mode is done properly)
