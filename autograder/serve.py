@@ -86,12 +86,20 @@ def _call(fn, args: list, kwargs: dict, req: dict) -> dict:
         rng.set_global_states(_CODEC.decode(req["rng"]))
     before = rng.global_states()
     grad_enabled = req.get("grad_enabled")
+    threads = req.get("threads")
     torch = sys.modules.get("torch")
     if grad_enabled is None or torch is None:
         out = _call_as_is(fn, args, kwargs)
     else:
-        with torch.set_grad_enabled(bool(grad_enabled)):
-            out = _call_as_is(fn, args, kwargs)
+        saved = torch.get_num_threads()
+        if type(threads) is int and threads > 0:
+            torch.set_num_threads(threads)
+        try:
+            with torch.set_grad_enabled(bool(grad_enabled)):
+                out = _call_as_is(fn, args, kwargs)
+        finally:
+            if torch.get_num_threads() != saved:
+                torch.set_num_threads(saved)
     after = rng.global_states()
     if not rng.same(before, after):
         out["rng"] = _CODEC.encode(after)
@@ -155,6 +163,8 @@ def _dispatch(req: dict) -> dict:
         return {"ok": _CODEC.encode(target[_CODEC.decode(req["key"])])}
     if op == "setitem":
         target[_CODEC.decode(req["key"])] = _CODEC.decode(req["value"])
+        return {"ok": None}
+    if op == "noop":  # only the tensor updates it carries
         return {"ok": None}
     if op == "len":
         return {"ok": len(target)}

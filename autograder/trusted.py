@@ -29,6 +29,7 @@ call, measured in the student's kernel).
 from __future__ import annotations
 
 import builtins
+import contextlib
 import secrets
 import sys
 import time
@@ -220,8 +221,9 @@ class _Link:
             "kwargs": self.codec.encode(dict(kwargs)),
         }
         torch = sys.modules.get("torch")
-        if torch is not None:  # a test's `with torch.no_grad():` holds for the call it makes
+        if torch is not None:  # a test's `with torch.no_grad():` holds for the call it makes,
             req["grad_enabled"] = bool(torch.is_grad_enabled())
+            req["threads"] = int(torch.get_num_threads())  # and its torch.set_num_threads(1)
         states = rng.global_states()
         if not rng.same(states, self.rng_synced):  # the test drew or seeded since the last call
             req["rng"] = self.codec.encode(states)
@@ -246,6 +248,7 @@ class _Link:
     def _raw(self, req: dict) -> dict:
         req["sync"] = self.codec.changed_tensors()
         text = self._exchange(dumps(req))
+        self.codec.release_held()  # their changes went with this request
         try:
             resp = loads(text)
         except (ValueError, TypeError, WireError):
@@ -355,6 +358,9 @@ class _Link:
         next cell. A call still running there is interrupted after ``seconds``."""
         if self.loop is None:
             return
+        if self.codec.changed_tensors():  # the cell's last in-place changes, before they are lost
+            with contextlib.suppress(Exception):  # else the next cell's first request has them
+                self._raw({"op": "noop"})
         self.loop.send_multipart([b"stop"])
         if self._shell_reply(self.loop_id, seconds) is None:
             self.session.send(self.control, "interrupt_request", {})

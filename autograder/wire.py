@@ -122,6 +122,7 @@ class Codec:
         self._strong: dict[str, Any] = {}
         self._tag_of: dict[int, str] = {}
         self._versions: dict[str, int] = {}
+        self._held: dict[str, Any] = {}
         self._count = itertools.count(1)
 
     # -- tags -------------------------------------------------------------------------------
@@ -149,7 +150,9 @@ class Codec:
         moved): the updates to send before the next request, so both sides agree."""
         out = []
         for tag, version in list(self._versions.items()):
-            t = self._by_tag.get(tag)
+            t = self._held.get(tag)
+            if t is None:
+                t = self._by_tag.get(tag)
             if t is None:
                 del self._versions[tag]  # gone: nothing to keep in step
             elif t._version != version:
@@ -158,6 +161,14 @@ class Codec:
 
     def _seen(self, tag: str, tensor) -> None:
         self._versions[tag] = tensor._version
+        if self.side == "t":
+            # held until :meth:`release_held`: `remote.bn2.weight.zero_()` changes a tensor of a
+            # temporary copy that is gone before the next request would send the change
+            self._held[tag] = tensor
+
+    def release_held(self) -> None:
+        """Forget the tensors held since the last call (after their changes were sent)."""
+        self._held.clear()
 
     # -- encoding ---------------------------------------------------------------------------
     def encode(self, obj, _depth: int = 0) -> Any:

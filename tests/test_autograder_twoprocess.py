@@ -206,6 +206,8 @@ def student_kernel():
         "        self.layer = torch.nn.Linear(3, 2)\n"
         "    def forward(self, x):\n"
         "        return self.layer(x)\n"
+        "def threads():\n"
+        "    return torch.get_num_threads()\n"
     )
     kc.execute_interactive(code, timeout=60)
     from autograder import trusted
@@ -260,6 +262,30 @@ def test_remote_modules_follow_the_tests_grad_mode_and_in_place_changes(student_
         layer.bias.fill_(0.5)
         assert torch.equal(m(x), torch.full((4, 2), 0.5))  # the change reached the student's kernel
     assert sum(p.numel() for p in m.parameters()) == 8
+    del layer  # from now on each `m.layer` is a temporary copy, gone after its statement
+    import gc
+
+    gc.collect()
+    with torch.no_grad():  # changed in place: the change still reaches the student's kernel
+        m.layer.weight.fill_(1.0)
+        gc.collect()
+        m.layer.bias.zero_()
+        gc.collect()
+        assert torch.equal(m(x), torch.full((4, 2), 3.0))
+
+
+def test_the_tests_thread_count_holds_for_the_call(student_kernel):
+    from autograder import trusted
+
+    ns: dict = {}
+    trusted.bind(["threads"], ns)
+    saved = torch.get_num_threads()
+    try:
+        torch.set_num_threads(1)
+        assert ns["threads"]() == 1
+    finally:
+        torch.set_num_threads(saved)
+    assert ns["threads"]() == saved
 
 
 def test_global_generators_are_shared_with_the_students_kernel(student_kernel):
