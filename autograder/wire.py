@@ -167,8 +167,14 @@ class Codec:
             self._held[tag] = tensor
 
     def release_held(self) -> None:
-        """Forget the tensors held since the last call (after their changes were sent)."""
-        self._held.clear()
+        """Stop holding the tensors nothing else refers to any more (call it right after a
+        request carried the changes): no test can change those again. A tensor still in use
+        stays held, so a change made after its last reference is gone still reaches the next
+        request (``for conv in (remote.b2, remote.b3): conv.weight.zero_()``)."""
+        for tag in list(self._held):
+            t = self._held[tag]
+            if sys.getrefcount(t) <= 3:  # this dict, `t` and getrefcount's own argument
+                del self._held[tag]
 
     # -- encoding ---------------------------------------------------------------------------
     def encode(self, obj, _depth: int = 0) -> Any:

@@ -206,6 +206,13 @@ def student_kernel():
         "        self.layer = torch.nn.Linear(3, 2)\n"
         "    def forward(self, x):\n"
         "        return self.layer(x)\n"
+        "class Pair(torch.nn.Module):\n"
+        "    def __init__(self):\n"
+        "        super().__init__()\n"
+        "        self.a = torch.nn.Linear(3, 2)\n"
+        "        self.b = torch.nn.Linear(3, 2)\n"
+        "    def forward(self, x):\n"
+        "        return self.a(x) + self.b(x)\n"
         "def threads():\n"
         "    return torch.get_num_threads()\n"
     )
@@ -272,6 +279,16 @@ def test_remote_modules_follow_the_tests_grad_mode_and_in_place_changes(student_
         m.layer.bias.zero_()
         gc.collect()
         assert torch.equal(m(x), torch.full((4, 2), 3.0))
+    ns2: dict = {}
+    trusted.bind(["Pair"], ns2)
+    pair = ns2["Pair"]()
+    with torch.no_grad():  # copies taken by two requests, changed, then dropped together
+        for lin in (pair.a, pair.b):
+            lin.weight.zero_()
+            lin.bias.fill_(1.0)
+        del lin
+        gc.collect()
+        assert torch.equal(pair(x), torch.full((4, 2), 2.0))
 
 
 def test_the_tests_thread_count_holds_for_the_call(student_kernel):
