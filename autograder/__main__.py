@@ -1,5 +1,6 @@
 """``python -m autograder grade <assignment> [--course DIR] [--allow-unsandboxed] [--cpu-seconds S]
-[--memory-gb G] [--file-mb M] [--max-procs N] [--kernel-user USER] [--jobs N] [--force] ...``
+[--memory-gb G] [--file-mb M] [--max-procs N] [--kernel-user USER] [--jobs N | --scheduler ADDRESS]
+[--force] ...``
 ``python -m autograder scan <notebook> ... [--source DIR]``
 ``python -m autograder check-sandbox``"""
 
@@ -89,6 +90,15 @@ def main(argv=None) -> int:
         "(default: the number of CPU cores)",
     )
     g.add_argument(
+        "--scheduler",
+        default=None,
+        metavar="ADDRESS",
+        help="grade each student on a worker of the Dask cluster whose scheduler is at ADDRESS "
+        "(tcp://host:port, or a scheduler file); this process keeps the gradebook, CSV and "
+        "feedback. Each worker needs this environment and bubblewrap; it grades as many students "
+        "at once as it has threads (dask worker --nthreads). --jobs is then unused",
+    )
+    g.add_argument(
         "--force",
         action="store_true",
         help="regrade everyone (default: keep the result of a student whose submission, "
@@ -148,6 +158,7 @@ def main(argv=None) -> int:
                 similarity=not a.no_similarity,
                 jobs=a.jobs,
                 force=a.force,
+                scheduler=a.scheduler,
             )
         except SandboxRefused as err:  # grade() printed the banner that says why
             return err.exit_code

@@ -339,6 +339,78 @@ def write_extra_config(folder: Path, kernel_ipc: Path) -> Path:
     return path
 
 
+@dataclasses.dataclass(frozen=True)
+class RunSettings:
+    """What every student of one class run is graded with (picklable: it travels to Dask workers,
+    :mod:`autograder.dask_grading`)."""
+
+    assignment: str
+    per_student_timeout: int
+    cpu_seconds: int
+    memory_bytes: int
+    file_bytes: int
+    max_procs: int | None
+    kernel_user: str | None
+    sandboxed: bool
+    two_process: bool
+    handout: bool
+    policy: GradingPolicy
+    trusted: tuple[str, ...]
+    split: str | None
+
+
+def grade_isolated(
+    course: Path, dirs: dict, student: str, run: RunSettings, log_dir: Path, gb_lock: Path
+) -> tuple[Result, SandboxConfig]:
+    """Grade one student of ``course`` in a private folder (short: unix socket paths are limited
+    to ~100 bytes) that holds the kernelspecs, sockets, the launcher's report file, the config and
+    a fresh guard token; removed afterwards. Returns the result and the kernel's sandbox
+    configuration."""
+    ipc = Path(tempfile.mkdtemp(prefix="ag-"))
+    try:
+        sandbox.write_kernelspec(ipc / "share", run.sandboxed)
+        write_trusted_kernelspec(ipc / "share")
+        extra = write_extra_config(ipc, ipc / "sock")
+        # unsandboxed kernels start without the launcher: no limits (sandboxed=False says so)
+        box = sandbox.box_config(
+            ipc,
+            **course_view(course, run.handout, run.two_process, run.assignment),
+            assignment=run.assignment,
+            cpu_seconds=run.cpu_seconds,
+            memory_bytes=run.memory_bytes,
+            file_bytes=run.file_bytes,
+            max_procs=run.max_procs,
+            kernel_user=run.kernel_user,
+            sandboxed=run.sandboxed,
+        )
+        env = _env(
+            {
+                CONFIG_ENV: str(extra),
+                "JUPYTER_PATH": str(ipc / "share"),
+                "JUPYTER_RUNTIME_DIR": str(ipc),
+                GUARD_ENV: guard_config(run.policy, list(run.trusted)).to_json(),
+                SANDBOX_ENV: box.to_json(),
+                gblock.LOCK_ENV: str(gb_lock),
+            }
+        )
+        if run.split is not None:
+            env[SPLIT_ENV] = run.split
+        r = grade_student(
+            course,
+            run.assignment,
+            student,
+            env,
+            dirs,
+            run.per_student_timeout,
+            log_dir,
+            box,
+            run.policy,
+        )
+    finally:
+        shutil.rmtree(ipc, ignore_errors=True)
+    return r, box
+
+
 def course_view(
     course: Path, handout: bool | None, two_process: bool = True, assignment: str | None = None
 ) -> dict:
@@ -377,6 +449,8 @@ def grade(
     jobs: int | None = 1,
     force: bool = False,
     progress_bar: bool | None = None,
+    scheduler: str | None = None,
+    client=None,
     out=sys.stdout,
 ) -> list[Result]:
     """Grade every submission of ``assignment`` in the nbgrader course folder ``course``.
@@ -412,6 +486,10 @@ def grade(
             settings are unchanged since a recorded run keeps that result
             (:mod:`autograder.resume`).
         progress_bar: a tqdm bar (``None``: when ``out`` is a terminal); plain lines otherwise.
+        scheduler: the address of a Dask scheduler (``tcp://host:port`` or a scheduler file):
+            each student is graded on one of its workers (:mod:`autograder.dask_grading`;
+            ``jobs`` is then unused), this process keeps the gradebook, CSV and feedback.
+        client: a connected ``distributed.Client`` to grade on instead of ``scheduler``.
         out: where progress and the summary go.
 
     Returns:
@@ -423,6 +501,12 @@ def grade(
         SandboxRefused: the sandbox cannot start and ``allow_unsandboxed`` is false.
         ValueError: a limit that is not positive or a ``kernel_user`` that cannot be used.
     """
+    if scheduler is not None and client is None:  # grade on the cluster, then disconnect
+        args = dict(locals())  # the parameters (nothing else is bound yet)
+        from autograder import dask_grading
+
+        with dask_grading.connect(scheduler) as connected:
+            return grade(**dict(args, client=connected))
     course = Path(course).resolve()
     dirs = course_dirs(course)
     if not (dirs["source"] / assignment).is_dir():
@@ -435,7 +519,14 @@ def grade(
     def say(*args: object) -> None:
         print(*args, file=out, flush=True)
 
-    problem = sandbox.check()
+    if client is None:
+        problem = sandbox.check()
+    else:  # the kernels run on the workers: their bubblewrap counts
+        from autograder import dask_grading
+
+        problems = dask_grading.worker_sandbox_problems(client)
+        problem = "; ".join(f"on worker {w}: {why}" for w, why in sorted(problems.items()))
+        problem = problem or None
     sandboxed = problem is None
     if problem:
         banner = "!" * 78
@@ -459,6 +550,7 @@ def grade(
     say(
         f"grading {assignment}: {len(students)} submission(s) in {dirs['submitted']} "
         f"({'sandboxed' if sandboxed else 'UNSANDBOXED'})"
+        + (f" on the Dask cluster at {client.scheduler.address}" if client is not None else "")
     )
 
     # The gradebook learns the assignment (and its hidden tests) from the source.
@@ -523,56 +615,31 @@ def grade(
             "(--force regrades everyone)"
         )
 
+    run = RunSettings(
+        assignment=assignment, per_student_timeout=per_student_timeout, cpu_seconds=cpu_seconds,
+        memory_bytes=memory_bytes, file_bytes=file_bytes, max_procs=max_procs,
+        kernel_user=kernel_user, sandboxed=sandboxed, two_process=two_process,
+        handout=bool(view["handout"]), policy=policy, trusted=tuple(trusted), split=split,
+    )  # fmt: skip
     announced: list = []
 
+    def announce(box: SandboxConfig) -> None:
+        if announced:
+            return
+        announced.append(box)
+        say(
+            f"the kernel sees {'the handout copy' if box.handout else 'all'} of convkit"
+            + (
+                f" ({assignment!r} has no list in autograder.handout.HANDOUT)"
+                if not box.handout and handout is None and two_process
+                else ""
+            )
+            + (f"; pretrained weights from {sandbox.WEIGHTS_DIR}" if box.setenv else "")
+        )
+
     def grade_one(student: str) -> Result:
-        # a private folder per student (short: unix socket paths are limited to ~100 bytes):
-        # kernelspecs, sockets, the launcher's report file, the config and a fresh guard token
-        ipc = Path(tempfile.mkdtemp(prefix="ag-"))
-        try:
-            sandbox.write_kernelspec(ipc / "share", sandboxed)
-            write_trusted_kernelspec(ipc / "share")
-            extra = write_extra_config(ipc, ipc / "sock")
-            # unsandboxed kernels start without the launcher: no limits (sandboxed=False says so)
-            box = sandbox.box_config(
-                ipc,
-                **view,
-                assignment=assignment,
-                cpu_seconds=cpu_seconds,
-                memory_bytes=memory_bytes,
-                file_bytes=file_bytes,
-                max_procs=max_procs,
-                kernel_user=kernel_user,
-                sandboxed=sandboxed,
-            )
-            if not announced:
-                announced.append(box)
-                say(
-                    f"the kernel sees {'the handout copy' if box.handout else 'all'} of convkit"
-                    + (
-                        f" ({assignment!r} has no list in autograder.handout.HANDOUT)"
-                        if not box.handout and handout is None and two_process
-                        else ""
-                    )
-                    + (f"; pretrained weights from {sandbox.WEIGHTS_DIR}" if box.setenv else "")
-                )
-            env = _env(
-                {
-                    CONFIG_ENV: str(extra),
-                    "JUPYTER_PATH": str(ipc / "share"),
-                    "JUPYTER_RUNTIME_DIR": str(ipc),
-                    GUARD_ENV: guard_config(policy, trusted).to_json(),
-                    SANDBOX_ENV: box.to_json(),
-                    gblock.LOCK_ENV: str(gb_lock),
-                }
-            )
-            if split is not None:
-                env[SPLIT_ENV] = split
-            r = grade_student(
-                course, assignment, student, env, dirs, per_student_timeout, log_dir, box, policy
-            )
-        finally:
-            shutil.rmtree(ipc, ignore_errors=True)
+        r, box = grade_isolated(course, dirs, student, run, log_dir, gb_lock)
+        announce(box)
         return r
 
     bar = progress.Progress(len(students), out, bar=progress_bar, desc=assignment)
@@ -592,7 +659,14 @@ def grade(
         for s in students:
             if s in kept:
                 done(s, kept[s])
-        graded_now = parallel.run_all(todo, grade_one, jobs or parallel.default_jobs(), done)
+        if client is None:
+            graded_now = parallel.run_all(todo, grade_one, jobs or parallel.default_jobs(), done)
+        else:
+            from autograder import dask_grading
+
+            graded_now = dask_grading.run_all(
+                client, course, dirs, run, todo, log_dir, gb_lock, done
+            )
     finally:
         bar.close()
     results = [kept[s] if s in kept else graded_now[s] for s in students]
