@@ -24,8 +24,9 @@ coordinator's refuses the task.
 **Concurrency** is Dask's: a worker grades as many students at once as it has threads
 (``dask worker --nthreads``; each student needs about one core). **Failures**: a task that raises
 (a worker without bubblewrap, a full disk) or whose worker dies more often than the scheduler
-allows (``KilledWorker``) gives that student a ``crashed`` row naming what happened; the others go
-on.
+allows (``KilledWorker``) gives that student a ``crashed`` row whose reason starts with
+:data:`FAILED` and names what happened; the others go on, and the next run grades that student
+again.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ import os
 import shutil
 import socket
 import tempfile
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 
@@ -57,6 +59,9 @@ __all__ = [
 
 #: seconds the coordinator waits for the scheduler and for its first worker
 CONNECT_TIMEOUT = 120
+#: how the reason of a student whose task failed begins (the machine's fault, not the
+#: student's: resume grades that student again, :func:`autograder.batch.grade`)
+FAILED = "on the Dask cluster: "
 
 
 @functools.cache
@@ -194,8 +199,16 @@ def merge_record(course: Path, assignment: str, student: str, record: dict, lock
     the automatic scores and comments replaced, manual scores kept (a grade with one still
     needs review, as nbgrader's ``SaveAutoGrades`` decides)."""
     from nbgrader.api import Gradebook
+    from sqlalchemy.exc import SAWarning
 
-    with gblock.locked(lock), Gradebook(f"sqlite:///{Path(course) / 'gradebook.db'}") as gb:
+    with (
+        gblock.locked(lock),
+        Gradebook(f"sqlite:///{Path(course) / 'gradebook.db'}") as gb,
+        warnings.catch_warnings(),
+    ):
+        # nbgrader 0.9.6's add_submission warns "not in session" under SQLAlchemy 2 (its own
+        # autograde logs say the same): noise here
+        warnings.simplefilter("ignore", SAWarning)
         gb.update_or_create_student(student)
         kw = {"timestamp": record["timestamp"]} if record["timestamp"] is not None else {}
         gb.update_or_create_submission(assignment, student, **kw)
@@ -282,7 +295,9 @@ def _apply(course: Path, dirs: dict, assignment: str, log_dir: Path, lock: Path,
     gradebook as a local run leaves them; the score as the course's gradebook has it."""
     r = out.result
     if out.log is not None:
-        (log_dir / f"{r.student}.log").write_text(out.log)
+        (log_dir / f"{r.student}.log").write_text(
+            f"[graded on Dask worker {out.worker}]\n{out.log}"
+        )
     graded = dirs["autograded"] / r.student / assignment
     shutil.rmtree(graded, ignore_errors=True)
     if out.autograded:
@@ -299,14 +314,14 @@ def _failed(student: str, err: BaseException) -> batch.Result:
 
     if isinstance(err, KilledWorker):
         why = (
-            "the Dask worker grading this student died (the scheduler gave up after its "
-            f"allowed failures: {err})"
+            "the worker grading this student died (the scheduler gave up after its allowed "
+            f"failures: {err})"
         )
     elif isinstance(err, GradingError):
         why = str(err)
     else:
-        why = f"grading failed on the Dask cluster: {type(err).__name__}: {err}"
-    return batch.Result(student, status="crashed", reasons=[why[:500]])
+        why = f"grading failed: {type(err).__name__}: {err}"
+    return batch.Result(student, status="crashed", reasons=[(FAILED + why)[:500]])
 
 
 def connect(address: str, timeout: float = CONNECT_TIMEOUT):
@@ -374,7 +389,7 @@ def run_all(
                         s,
                         status="crashed",
                         reasons=[
-                            "the coordinator could not record the worker's result: "
+                            f"{FAILED}the coordinator could not record the worker's result: "
                             f"{type(apply_err).__name__}: {apply_err}"[:500]
                         ],
                     )

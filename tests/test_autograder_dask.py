@@ -9,7 +9,9 @@ dies each give their student a ``crashed`` row while the others are graded.
 
 from __future__ import annotations
 
+import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -71,7 +73,8 @@ def _stop(procs: list[subprocess.Popen]) -> None:
 
 @pytest.fixture(scope="module")
 def scheduler(tmp_path_factory):
-    """``dask scheduler`` and two ``dask worker`` (one thread each) on loopback; the address."""
+    """``dask scheduler`` and two ``dask worker`` (one thread each) on loopback: the scheduler's
+    address and the scheduler file it wrote."""
     from distributed import Client
 
     logs = tmp_path_factory.mktemp("dask-logs")
@@ -86,7 +89,7 @@ def scheduler(tmp_path_factory):
     dask = str(Path(sys.executable).parent / "dask")
     commands = [
         [dask, "scheduler", "--host", "127.0.0.1", "--port", address.rsplit(":", 1)[1],
-         "--no-dashboard"],
+         "--no-dashboard", "--scheduler-file", str(logs / "scheduler.json")],
         *[[dask, "worker", address, "--nthreads", "1", "--host", "127.0.0.1", "--no-dashboard",
            "--memory-limit", "0", "--name", f"w{i}"] for i in range(2)],
     ]  # fmt: skip
@@ -102,7 +105,7 @@ def scheduler(tmp_path_factory):
             log.close()
         with Client(address, timeout=120) as client:
             client.wait_for_workers(2, timeout=180)
-        yield address
+        yield address, logs / "scheduler.json"
     finally:
         _stop(procs)
         for path in sorted(logs.glob("*.log")):
@@ -121,7 +124,7 @@ def sequential(tmp_path_factory):
 @pytest.fixture(scope="module")
 def on_dask(scheduler, tmp_path_factory):
     course = make_class(tmp_path_factory.mktemp("dask"))
-    proc = run_class_grader(course, fx.ASSIGNMENT, "--scheduler", scheduler, timeout=900)
+    proc = run_class_grader(course, fx.ASSIGNMENT, "--scheduler", scheduler[0], timeout=900)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     return course, proc
 
@@ -130,7 +133,7 @@ def test_the_cluster_grades_the_class_as_one_process_does(sequential, on_dask, s
     csv_rows, scores, summary_of = _compare()
     seq_proc, seq_rows, seq_scores = sequential
     course, proc = on_dask
-    assert f"on the Dask cluster at {scheduler}" in proc.stdout, proc.stdout
+    assert f"on the Dask cluster at {scheduler[0]}" in proc.stdout, proc.stdout
     status = {r["student_id"]: r["status"] for r in seq_rows}
     assert status == {"alice": "graded", "carol": "graded", "dave": "crashed", "frank": "invalid"}
     assert csv_rows(course / f"grades-{fx.ASSIGNMENT}.csv") == seq_rows, proc.stdout
@@ -141,16 +144,58 @@ def test_the_cluster_grades_the_class_as_one_process_does(sequential, on_dask, s
         assert (course / "autograded" / who / fx.ASSIGNMENT / f"{fx.ASSIGNMENT}.ipynb").exists()
         page = course / "feedback" / who / fx.ASSIGNMENT / f"{fx.ASSIGNMENT}.html"
         assert "HIDDEN-LINE-MARKER" not in page.read_text()
-    assert "kernel" in (course / ".autograder" / "logs" / fx.ASSIGNMENT / "dave.log").read_text()
+    log = (course / ".autograder" / "logs" / fx.ASSIGNMENT / "dave.log").read_text()
+    assert log.startswith("[graded on Dask worker tcp://127.0.0.1:") and "kernel" in log, log
 
 
-def test_a_second_run_on_the_cluster_keeps_the_graded_students(on_dask, scheduler, sequential):
+def test_a_second_run_keeps_the_graded_and_regrades_a_failed_task(on_dask, scheduler, sequential):
+    """Resume on the cluster: a student whose task failed on the cluster (carol's recorded result
+    made so here) is graded again, the others are kept."""
     csv_rows, _, _ = _compare()
     course, _ = on_dask
-    again = run_class_grader(course, fx.ASSIGNMENT, "--scheduler", scheduler, timeout=900)
+    state = course / ".autograder" / "state" / f"{fx.ASSIGNMENT}.json"
+    data = json.loads(state.read_text())
+    data["students"]["carol"]["result"].update(
+        status="crashed", score=None, reasons=[dask_grading.FAILED + "grading failed: OSError"]
+    )
+    state.write_text(json.dumps(data))
+    # the scheduler named by its scheduler file, as on a cluster whose address is not known
+    again = run_class_grader(course, fx.ASSIGNMENT, "--scheduler", str(scheduler[1]), timeout=900)
     assert again.returncode == 0, again.stdout[-3000:] + again.stderr[-3000:]
-    assert "resuming: 4 student(s)" in again.stdout and "grading 0" in again.stdout, again.stdout
+    assert "resuming: 3 student(s)" in again.stdout and "grading 1" in again.stdout, again.stdout
+    assert "(alice, dave, frank)" in again.stdout, again.stdout
+    assert f"on the Dask cluster at {scheduler[0]}" in again.stdout, again.stdout
     assert csv_rows(course / f"grades-{fx.ASSIGNMENT}.csv") == sequential[1]
+
+
+def test_merging_a_workers_grades_keeps_manual_scores(on_dask, tmp_path):
+    from nbgrader.api import Gradebook
+
+    course, _ = on_dask
+    record = dask_grading.gradebook_record(course / "gradebook.db", fx.ASSIGNMENT, "carol")
+    assert record is not None and record["notebooks"][fx.ASSIGNMENT]["grades"]
+    assert dask_grading.gradebook_record(course / "gradebook.db", fx.ASSIGNMENT, "frank") is None
+    other = tmp_path / "course"
+    other.mkdir()
+    shutil.copy(course / "gradebook.db", other / "gradebook.db")
+    url = f"sqlite:///{other / 'gradebook.db'}"
+    with Gradebook(url) as gb:
+        grade = gb.find_grade("test_relu", fx.ASSIGNMENT, fx.ASSIGNMENT, "carol")
+        grade.manual_score = 1.5  # an instructor's review
+        gb.db.commit()
+    lock = tmp_path / "lock"
+    dask_grading.merge_record(other, fx.ASSIGNMENT, "carol", record, lock)
+    dask_grading.merge_record(other, fx.ASSIGNMENT, "newcomer", record, lock)  # a new student
+    with Gradebook(url) as gb, Gradebook(f"sqlite:///{course / 'gradebook.db'}") as orig:
+        want = orig.find_submission_notebook(fx.ASSIGNMENT, fx.ASSIGNMENT, "carol")
+        for who in ("carol", "newcomer"):
+            got = gb.find_submission_notebook(fx.ASSIGNMENT, fx.ASSIGNMENT, who)
+            autos = {g.name: (g.auto_score, g.max_score) for g in got.grades}
+            assert autos == {g.name: (g.auto_score, g.max_score) for g in want.grades}, who
+        carol = gb.find_grade("test_relu", fx.ASSIGNMENT, fx.ASSIGNMENT, "carol")
+        assert carol.manual_score == 1.5 and carol.score == 1.5 and carol.needs_manual_grade
+        new = gb.find_grade("test_relu", fx.ASSIGNMENT, fx.ASSIGNMENT, "newcomer")
+        assert new.manual_score is None and not new.needs_manual_grade
 
 
 # -- failures: tasks run on the real workers (this module is importable there) ---------------
@@ -181,7 +226,7 @@ def test_a_failing_task_or_a_dying_worker_costs_only_that_student(on_dask, sched
         split=None,
     )  # fmt: skip
     seen = []
-    with Client(scheduler, timeout=60) as client:
+    with Client(scheduler[0], timeout=60) as client:
         results = dask_grading.run_all(
             client, course, dirs, run, ["ann", "ben", "cat"], course / "logs", course / "lock",
             lambda s, r: seen.append(s), task=flaky_task,
@@ -191,7 +236,11 @@ def test_a_failing_task_or_a_dying_worker_costs_only_that_student(on_dask, sched
     assert results["cat"].status == "graded" and results["cat"].reasons == []
     assert results["ann"].status == "crashed"
     assert results["ann"].reasons == [
-        "grading failed on the Dask cluster: RuntimeError: the disk is full"
+        "on the Dask cluster: grading failed: RuntimeError: the disk is full"
     ]
     assert results["ben"].status == "crashed"
-    assert "the Dask worker grading this student died" in results["ben"].reasons[0]
+    assert (
+        results["ben"]
+        .reasons[0]
+        .startswith("on the Dask cluster: the worker grading this student died")
+    ), results["ben"].reasons
