@@ -13,6 +13,9 @@ For every ``submitted/<student>/<assignment>/`` of the course folder (in sorted 
    guard) on top of the status,
 5. write student feedback without hidden tests (:mod:`autograder.feedback`).
 
+With ``--scheduler``, steps 1-4 of each student run on a worker of a Dask cluster
+(:mod:`autograder.dask_grading`) and this process records what comes back.
+
 It prints one line per student, a summary and writes ``grades-<assignment>.csv``. Nothing depends
 on time or order of runs, so grading twice gives the same CSV.
 """

@@ -244,3 +244,13 @@ def test_a_failing_task_or_a_dying_worker_costs_only_that_student(on_dask, sched
         .reasons[0]
         .startswith("on the Dask cluster: the worker grading this student died")
     ), results["ben"].reasons
+
+
+def test_an_unreachable_scheduler_is_a_grading_error():
+    from autograder.errors import GradingError
+
+    with socket.socket() as s:  # a port nobody listens on: bound, never listening
+        s.bind(("127.0.0.1", 0))
+        address = f"tcp://127.0.0.1:{s.getsockname()[1]}"
+        with pytest.raises(GradingError, match="cannot reach the Dask scheduler at"):
+            dask_grading.connect(address, timeout=3)
