@@ -38,6 +38,7 @@ from convkit.functional import (
     conv1d,
     conv2d,
     conv2d_backward,
+    conv2d_unfold,
     conv3d,
     conv_matrix,
     conv_output_size,
@@ -55,6 +56,7 @@ from convkit.functional import (
     merge_convs,
     pad,
     pool_output_size,
+    unfold,
 )
 
 __all__ = [
@@ -83,6 +85,8 @@ __all__ = [
     "circular_shift",
     "equivariance_error",
     "invariance_error",
+    "unfold",
+    "conv2d_unfold",
     # convkit.formulas
     "conv_params",
     "conv_macs",

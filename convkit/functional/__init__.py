@@ -7,8 +7,9 @@ sliding windows and ``tensordot``),
 :mod:`~convkit.functional.padding`, :mod:`~convkit.functional.pooling`,
 :mod:`~convkit.functional.transposed`, :mod:`~convkit.functional.upsampling`,
 :mod:`~convkit.functional.dropout`, :mod:`~convkit.functional.batch_norm` and
-:mod:`~convkit.functional.equivariance` (shift tests for any layer). The functions are also
-re-exported flat as ``convkit.<name>``.
+:mod:`~convkit.functional.equivariance` (shift tests for any layer) and
+:mod:`~convkit.functional.unfold` (im2col made whole: ``unfold``, ``conv2d_unfold``). The
+functions are also re-exported flat as ``convkit.<name>``.
 """
 
 from convkit.functional.batch_norm import batch_norm2d
@@ -29,6 +30,7 @@ from convkit.functional.transposed import (
     conv_transpose2d,
     conv_transpose_output_size,
 )
+from convkit.functional.unfold import conv2d_unfold, unfold
 from convkit.functional.upsampling import interpolate
 
 __all__ = [
@@ -56,4 +58,6 @@ __all__ = [
     "circular_shift",
     "equivariance_error",
     "invariance_error",
+    "unfold",
+    "conv2d_unfold",
 ]
