@@ -13,7 +13,7 @@ re-exported flat as ``convkit.<name>``.
 
 from convkit.functional.batch_norm import batch_norm2d
 from convkit.functional.conv import conv1d, conv2d, conv3d, conv_output_size, corr2d, merge_convs
-from convkit.functional.dropout import dropout, dropout_backward, dropout_mask
+from convkit.functional.dropout import dropout, dropout2d, dropout_backward, dropout_mask
 from convkit.functional.equivariance import circular_shift, equivariance_error, invariance_error
 from convkit.functional.padding import pad
 from convkit.functional.pooling import (
@@ -50,6 +50,7 @@ __all__ = [
     "conv2d_backward",
     "interpolate",
     "dropout",
+    "dropout2d",
     "dropout_mask",
     "dropout_backward",
     "batch_norm2d",
