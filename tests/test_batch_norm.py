@@ -144,12 +144,28 @@ def test_backward_matches_autograd(shape, eps, affine, training):
         np.testing.assert_allclose(db, tb0.grad.numpy(), rtol=1e-10, atol=1e-12)
 
 
-def test_training_gradient_of_the_input_sums_to_zero_per_channel():
+@pytest.mark.parametrize("eps", [1e-5, 0.5])
+def test_training_gradient_of_the_input_sums_to_zero_per_channel(eps):
     # y does not change when a constant is added to a channel, so neither does the loss
     x, _, _, w, _ = _data((4, 3, 3, 3), 5)
     g = np.random.default_rng(6).normal(size=x.shape)
-    dx, _, _ = batch_norm_backward(g, x, weight=w)
+    dx, _, _ = batch_norm_backward(g, x, weight=w, eps=eps)
     np.testing.assert_allclose(dx.sum(axis=(0, 2, 3)), 0.0, atol=1e-12)
+
+
+def test_training_gradient_has_no_component_along_x_hat_as_eps_goes_to_zero():
+    # with eps -> 0, y does not change when a channel is scaled about its mean (chapter 09)
+    x, _, _, w, _ = _data((4, 3, 3, 3), 7)
+    g = np.random.default_rng(8).normal(size=x.shape)
+    centred = x - x.mean(axis=(0, 2, 3), keepdims=True)
+    along = {}
+    for eps in (1e-12, 0.5):
+        dx, _, _ = batch_norm_backward(g, x, weight=w, eps=eps)
+        along[eps] = np.abs((dx * centred).sum(axis=(0, 2, 3))) / np.abs(dx * centred).sum(
+            axis=(0, 2, 3)
+        )
+    assert along[1e-12].max() < 1e-10
+    assert along[0.5].min() > 1e-4  # a larger eps leaves a component: the test can fail
 
 
 @pytest.mark.parametrize(
