@@ -14,9 +14,9 @@ sliding windows and ``tensordot``),
 gradient descent). The functions are also re-exported flat as ``convkit.<name>``.
 """
 
-from convkit.functional.batch_norm import batch_norm2d
+from convkit.functional.batch_norm import batch_norm, batch_norm2d, batch_norm_backward
 from convkit.functional.conv import conv1d, conv2d, conv3d, conv_output_size, corr2d, merge_convs
-from convkit.functional.dropout import dropout, dropout_backward, dropout_mask
+from convkit.functional.dropout import dropout, dropout2d, dropout_backward, dropout_mask
 from convkit.functional.equivariance import circular_shift, equivariance_error, invariance_error
 from convkit.functional.kernel_learning import fit_kernel, kernel_grad
 from convkit.functional.padding import pad
@@ -58,9 +58,12 @@ __all__ = [
     "conv2d_backward",
     "interpolate",
     "dropout",
+    "dropout2d",
     "dropout_mask",
     "dropout_backward",
+    "batch_norm",
     "batch_norm2d",
+    "batch_norm_backward",
     "circular_shift",
     "equivariance_error",
     "invariance_error",

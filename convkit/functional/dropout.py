@@ -11,15 +11,25 @@ entries are divided by :math:`1 - p`. The expected output then equals the input,
 so at test time the layer does nothing at all. (The original paper scaled the weights by
 :math:`1 - p` at test time instead; the result is the same in expectation, but inverted
 dropout leaves the test-time network untouched.)
+
+:func:`dropout2d` is the channel (*spatial*) version for NCHW feature maps, as
+:func:`torch.nn.functional.dropout2d`: one draw per example and channel, so a whole feature map is
+kept or zeroed at once.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from convkit._validation import as_float_array, as_generator, check_bool, check_probability
+from convkit._validation import (
+    as_float_array,
+    as_generator,
+    check_bool,
+    check_ndim,
+    check_probability,
+)
 
-__all__ = ["dropout", "dropout_mask", "dropout_backward"]
+__all__ = ["dropout", "dropout2d", "dropout_mask", "dropout_backward"]
 
 
 def dropout_mask(shape, p: float = 0.5, rng=None) -> np.ndarray:
@@ -91,6 +101,67 @@ def dropout(input, p: float = 0.5, training: bool = True, rng=None):
     if p == 0.0:
         return x.copy()
     return (x * dropout_mask(x.shape, p, rng)).astype(x.dtype, copy=False)
+
+
+def dropout2d(input, p: float = 0.5, training: bool = True, rng=None):
+    r"""Channel (spatial) inverted dropout of NCHW maps, as :func:`torch.nn.functional.dropout2d`.
+
+    Each channel of each example is kept with probability :math:`1 - p` and zeroed with
+    probability :math:`p`, as a whole; the kept channels are divided by :math:`1 - p`:
+
+    .. math::
+        \text{out}_{n,c,h,w} = \begin{cases}
+            x_{n,c,h,w}\, m_{n,c} / (1 - p), \quad m_{n,c} \sim \text{Bernoulli}(1 - p)
+                & \text{training} \\
+            x_{n,c,h,w} & \text{evaluation}
+        \end{cases}
+
+    The draws are independent across examples and channels and shared by the :math:`H W`
+    positions of a channel. The random factor is :func:`dropout_mask` of shape
+    ``(N, C, 1, 1)`` drawn from ``rng`` (so ``dropout2d(x, p, rng=s)`` equals
+    ``x * dropout_mask((N, C, 1, 1), p, rng=s)``), the same generator convention as
+    :func:`dropout`.
+
+    Args:
+        input (ndarray): feature maps of shape ``(N, C, H, W)``. (PyTorch reads a 3-D input as
+            ``(N, C, L)`` with a warning that this will change; convkit refuses it.)
+        p (float): probability of zeroing a channel, in [0, 1]. Default: 0.5
+        training (bool): apply dropout when ``True``; return the input unchanged when
+            ``False``. Default: ``True``
+        rng: a :class:`numpy.random.Generator`, an int seed, or ``None`` (fresh entropy).
+
+    Shape:
+        - Input: :math:`(N, C, H, W)`. Output: :math:`(N, C, H, W)`, the same shape; the
+          random factor has shape :math:`(N, C, 1, 1)`.
+
+    Returns:
+        In training, a new float array; in evaluation mode, ``input`` itself (as a float
+        array), as PyTorch returns the very same tensor.
+
+    Examples::
+
+        >>> x = np.ones((2, 3, 2, 2))
+        >>> out = dropout2d(x, p=0.5, rng=0)
+        >>> out[:, :, 0, 0]                     # one value per (example, channel) ...
+        array([[2., 0., 0.],
+               [0., 2., 2.]])
+        >>> bool((out == out[:, :, :1, :1]).all())  # ... shared by all its positions
+        True
+        >>> bool((out == x * dropout_mask((2, 3, 1, 1), p=0.5, rng=0)).all())
+        True
+        >>> dropout2d(x, p=0.5, training=False) is x
+        True
+    """
+    x = as_float_array(input, "input")
+    check_ndim(x, (4,), "input", "(N, C, H, W)")
+    p = check_probability(p, "p")
+    training = check_bool(training, "training")
+    if not training:
+        return x
+    if p == 0.0:
+        return x.copy()
+    mask = dropout_mask((x.shape[0], x.shape[1], 1, 1), p, rng)
+    return (x * mask).astype(x.dtype, copy=False)
 
 
 def dropout_backward(grad_output, mask) -> np.ndarray:
