@@ -37,6 +37,7 @@ __all__ = [
     "passed",
     "run_scorecard",
     "scorecard",
+    "summary",
     "graded_cells",
 ]
 
@@ -133,7 +134,7 @@ def run_scorecard(
     """
     import nbformat
     from nbclient import NotebookClient
-    from nbclient.exceptions import CellTimeoutError
+    from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
     path = Path(path)
     nb = nbformat.read(str(path), as_version=4)
@@ -165,8 +166,8 @@ def run_scorecard(
         resources={"metadata": {"path": str(path.parent.resolve())}},
         **kwargs,
     )
-    # interrupt_on_timeout: a timeout ends the run only if the interrupt did not help
-    with _child_environment(), contextlib.suppress(CellTimeoutError):
+    # a timeout ends the run only if the interrupt did not help; a cell may kill the kernel
+    with _child_environment(), contextlib.suppress(CellTimeoutError, DeadKernelError):
         client.execute()
     done = {r.grade_id for r in results}
     for _index, gid, points in graded_cells(nb):

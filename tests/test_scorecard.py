@@ -242,6 +242,22 @@ def test_scorecard_of_a_release_with_one_function_solved(tmp_path):
     assert sum(r.points for r in results) == sum(m["points"] for m in tests)
 
 
+def test_a_cell_that_kills_the_kernel_leaves_the_later_tests_failed(tmp_path):
+    nb = new_notebook(cells=[
+        _test_cell("pass", "test_before", 1),
+        new_code_cell("import os\nos._exit(1)"),
+        _test_cell("pass", "test_after", 2),
+    ])  # fmt: skip
+    nb.metadata["kernelspec"] = {"name": "python3", "language": "python",
+                                 "display_name": "Python 3"}  # fmt: skip
+    path = tmp_path / "dies.ipynb"
+    nbformat.write(nb, str(path))
+    assert sc.run_scorecard(path) == [
+        sc.TestResult("test_before", 1, True),
+        sc.TestResult("test_after", 2, False, "did not run (the kernel stopped)"),
+    ]
+
+
 def test_scorecard_does_nothing_when_a_grader_runs_the_notebook(monkeypatch, capsys, tmp_path):
     monkeypatch.delenv(sc.SESSION_ENV, raising=False)
     monkeypatch.delenv(sc.CHILD_ENV, raising=False)
