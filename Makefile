@@ -16,7 +16,7 @@ JOBS   ?= 2
 BOOK_JOBS ?= 2
 A      ?= $(notdir $(wildcard solutions/*))
 
-.PHONY: help venv lock lint book test test-fast test-graders release page mathjax bench clean grade
+.PHONY: help venv lock lint book test test-fast test-graders release page mathjax bench clean grade lab lab-instructor
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 16
@@ -101,6 +101,14 @@ test-fast: $(STAMP)  ## every test except the real-nbgrader grader runs and the 
 
 test-graders: $(STAMP)  ## autograde solution, release and known-wrong versions (A=<assignment> for one)
 	$(BIN)/python -m pytest tests/test_graders.py -n $(JOBS) --dist loadgroup $(if $(filter command line,$(origin A)),-k "$(A)")
+
+# Students see no instructor tools: jupyter/student disables nbgrader's Formgrader, Create
+# Assignment and Courses (browser plugins and server extensions); see book/setup.md.
+lab: $(STAMP)  ## JupyterLab for students (no Formgrader or Create Assignment)
+	JUPYTER_CONFIG_PATH=$(CURDIR)/jupyter/student $(BIN)/jupyter lab
+
+lab-instructor: $(STAMP)  ## JupyterLab with nbgrader's instructor tools (Formgrader, Create Assignment)
+	$(BIN)/jupyter lab
 
 bench: $(STAMP)  ## print convkit-vs-PyTorch ratios
 	@for f in benchmarks/*.py; do echo "== $$f"; $(BIN)/python $$f || exit 1; done

@@ -15,9 +15,16 @@ c.CourseDirectory.release_directory = "exercises"
 # instructor material, not copied into the release.
 c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback", "grading.json"]
 
-# The stub a student sees in place of each solution.
+# The stub a student sees in place of each solution: convgrade.release.NamedClearSolutions names
+# the function in it ("corr2d: replace this line with your code"); this one is for other languages.
 c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
 c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
+
+# generate_assignment: named stubs, and the scorecard cells appended to every released notebook
+# (after the gradebook has recorded the cells, so they are neither graded nor restored).
+from convgrade.release import release_preprocessors as _release_preprocessors  # noqa: E402
+
+c.GenerateAssignment.preprocessors = _release_preprocessors()
 
 # A student who deletes a graded cell gets it back (otherwise it exports as 0 with no trace).
 c.OverwriteCells.add_missing_cells = True

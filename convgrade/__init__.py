@@ -10,6 +10,11 @@ Two parts, for two readers:
   (defaults in code, overridden by ``solutions/<assignment>/grading.json``), read by the class
   grader's scan, its in-kernel guard and its batch command alike.
 
+* :mod:`convgrade.testcell`: :func:`passed`, the last line of every test cell;
+  :mod:`convgrade.scorecard`: the scorecard a student runs to see every visible test at once;
+  :mod:`convgrade.release`: what ``nbgrader generate_assignment`` adds for the course (named
+  stubs, the scorecard cells).
+
 Test cells import the helpers from the package: ``from convgrade import check_array``.
 """
 
@@ -23,6 +28,7 @@ from convgrade.policy import (
     GradingPolicy,
     load_policy,
 )
+from convgrade.testcell import passed
 from convgrade.timing import run_with_model, timed_call
 
 __all__ = [
@@ -39,6 +45,7 @@ __all__ = [
     "check_number",
     "check_shape",
     "load_policy",
+    "passed",
     "run_with_model",
     "timed_call",
 ]
