@@ -28,7 +28,6 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 SHOTS = REPO / "_build" / "browser-screenshots"
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 NAME = "02-convolution-layers"
 CORR2D = (
     "def corr2d(x, k):\n"
@@ -119,20 +118,6 @@ def lab(tmp_path_factory):
             proc.kill()
         log.close()
 
-
-@pytest.fixture(scope="module")
-def browser():
-    if not Path(CHROMIUM).exists():
-        pytest.fail(
-            f"no Chromium at {CHROMIUM}: `apt-get install chromium` (or set $CHROMIUM); "
-            "never run `playwright install`"
-        )
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture
