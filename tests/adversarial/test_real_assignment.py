@@ -34,7 +34,11 @@ pytestmark = [pytest.mark.grading, pytest.mark.xdist_group("adversarial-real")]
 
 A = real.ASSIGNMENT
 #: answers whose tests call another answer (corr2d_multi_in calls the student's corr2d...)
-USES = {"corr2d_multi_in": ["corr2d"], "corr2d_multi_in_out": ["corr2d_multi_in", "corr2d"]}
+USES = {
+    "corr2d_multi_in": ["corr2d"],
+    "corr2d_multi_in_out": ["corr2d_multi_in", "corr2d"],
+    "kernel_grad": ["corr2d"],
+}
 PWNED_REPO = h.REPO / "pwned-by-test-real-assignment.txt"
 
 # A different correct implementation of every answer (sliding windows, einsum, np.pad, math.floor).
@@ -74,6 +78,28 @@ BOB = {
         "    win = np.lib.stride_tricks.sliding_window_view(xp, (dh * (kh - 1) + 1, dw * (kw - 1) + 1), axis=(2, 3))\n"
         "    out = np.einsum('nchwab,ocab->nohw', win[:, :, ::sh, ::sw, ::dh, ::dw], weight)\n"
         "    return out if bias is None else out + np.asarray(bias, dtype=float)[:, None, None]"),
+    "unfold": (
+        "def unfold(x, kernel_size, dilation=1, padding=0, stride=1):\n"
+        "    kh, kw = (kernel_size, kernel_size) if np.isscalar(kernel_size) else kernel_size\n"
+        "    x = np.pad(np.asarray(x, dtype=float), [(0, 0), (0, 0), (padding,) * 2, (padding,) * 2])\n"
+        "    n, hp, wp = x.shape[0], x.shape[2], x.shape[3]\n"
+        "    span_h, span_w = dilation * (kh - 1) + 1, dilation * (kw - 1) + 1\n"
+        "    blocks = []\n"
+        "    for i in range(0, hp - span_h + 1, stride):\n"
+        "        for j in range(0, wp - span_w + 1, stride):\n"
+        "            patch = x[:, :, i:i + span_h:dilation, j:j + span_w:dilation]\n"
+        "            blocks.append(patch.reshape(n, -1))\n"
+        "    return np.stack(blocks, axis=-1)"),
+    "kernel_grad": (
+        "def kernel_grad(x, k, y):\n"
+        "    x, k, y = (np.asarray(v, dtype=float) for v in (x, k, y))\n"
+        "    (kh, kw), (oh, ow) = k.shape, y.shape\n"
+        "    shifted = {(a, b): x[a:a + oh, b:b + ow] for a in range(kh) for b in range(kw)}\n"
+        "    error = sum(k[a, b] * view for (a, b), view in shifted.items()) - y\n"
+        "    grad = np.zeros_like(k)\n"
+        "    for (a, b), view in shifted.items():\n"
+        "        grad[a, b] = 2.0 * float(np.sum(error * view))\n"
+        "    return grad"),
 }
 
 WRONG_CONV2D = ("def conv2d(x, weight, bias=None, stride=1, padding=0, dilation=1):\n"
