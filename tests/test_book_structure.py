@@ -12,6 +12,7 @@ without a book build; the build itself fails on a dangling ``{term}`` or ``{cite
 
 from __future__ import annotations
 
+import ast
 import importlib.util
 import json
 import re
@@ -263,6 +264,72 @@ def test_scaffold_counts():
         assert minutes % 5 == 0
         estimate = sc.MINUTES_PER_ANSWER * answers + sc.MINUTES_PER_LINE * lines
         assert minutes - 5 < estimate <= minutes
+
+
+PAGES = sorted(BOOK.glob("*.md"))
+CODE_WIDTH = 88
+
+
+def _book_reader():
+    spec = importlib.util.spec_from_file_location("book_reader", BOOK / "_ext" / "book_reader.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def code_cells(text: str) -> list[tuple[int, list[str], list[str]]]:
+    """(line number of the first code line, option lines, code lines) of every code cell."""
+    lines = text.split("\n")
+    found = []
+    i = 0
+    while i < len(lines):
+        if lines[i].startswith("```{code-cell}"):
+            j = i + 1
+            while j < len(lines) and lines[j].startswith(":"):
+                j += 1
+            k = j
+            while k < len(lines) and lines[k] != "```":
+                k += 1
+            found.append((j + 1, lines[i + 1 : j], lines[j:k]))
+            i = k
+        i += 1
+    return found
+
+
+def long_visible_code_lines(path: Path, root: Path = REPO) -> list[str]:
+    """``file:line (width)`` of every code line a reader sees that is wider than CODE_WIDTH.
+
+    Cells tagged ``remove-cell`` or ``remove-input`` are not shown, and neither are the
+    ``glue(...)`` statements that ``book/_ext/book_reader.py`` drops from the page.
+    """
+    reader = _book_reader()
+    long = []
+    for first, options, code in code_cells(path.read_text()):
+        if any("remove-cell" in o or "remove-input" in o for o in options):
+            continue
+        source = "\n".join("pass" if c.startswith("%") else c for c in code)  # magics
+        hidden = reader._glue_lines(ast.parse(source))
+        for n, line in enumerate(code, 1):
+            if len(line) > CODE_WIDTH and n not in hidden:
+                long.append(f"{path.relative_to(root)}:{first + n - 1} ({len(line)} columns)")
+    return long
+
+
+@pytest.mark.parametrize("path", PAGES, ids=[p.stem for p in PAGES])
+def test_visible_code_lines_fit_88_columns(path):
+    long = long_visible_code_lines(path)
+    assert not long, f"code lines wider than {CODE_WIDTH} columns:\n" + "\n".join(long)
+
+
+def test_the_code_width_check_finds_a_long_line(tmp_path):
+    page = tmp_path / "page.md"
+    wide = "x = " + "1 + " * 30 + "1"
+    page.write_text(
+        "# t\n\n```{code-cell} ipython3\n%matplotlib inline\nshort = 1\n"
+        f"{wide}\nglue('n', {wide}, display=False)\n```\n\n"
+        f"```{{code-cell}} ipython3\n:tags: [remove-cell]\n{wide}\n```\n"
+    )
+    assert long_visible_code_lines(page, tmp_path) == [f"page.md:6 ({len(wide)} columns)"]
 
 
 @pytest.mark.book
