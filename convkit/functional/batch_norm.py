@@ -49,6 +49,21 @@ def _prepare(input, ndims, what, tensors, training, eps):
     return x, out, training, eps, axes, count
 
 
+def _statistics(x, axes, training, rmean, rvar):
+    """The per-channel mean and variance that normalise ``x``: the batch's (biased variance) in
+    training mode, the running statistics in evaluation mode."""
+    if training:
+        return x.mean(axis=axes), x.var(axis=axes)
+    if rmean is None or rvar is None:
+        raise ValueError("running_mean and running_var are required when training=False")
+    return rmean, rvar
+
+
+def _channel_shape(x) -> tuple:
+    """``(1, C, 1, ...)``: a per-channel vector broadcast over ``x``."""
+    return (1, x.shape[1]) + (1,) * (x.ndim - 2)
+
+
 def batch_norm(
     input,
     running_mean,
@@ -112,18 +127,13 @@ def batch_norm(
         eps,
     )
     momentum = check_probability(momentum, "momentum")
+    mean, var = _statistics(x, axes, training, rmean, rvar)
     if training:
-        mean = x.mean(axis=axes)
-        var = x.var(axis=axes)  # biased: used to normalise
         if rmean is not None:
             rmean = (1 - momentum) * rmean + momentum * mean
         if rvar is not None:
             rvar = (1 - momentum) * rvar + momentum * var * count / (count - 1)
-    else:
-        if rmean is None or rvar is None:
-            raise ValueError("running_mean and running_var are required when training=False")
-        mean, var = rmean, rvar
-    shape = (1, x.shape[1]) + (1,) * (x.ndim - 2)
+    shape = _channel_shape(x)
     scale = gamma / np.sqrt(var + eps)
     y = (x - mean.reshape(shape)) * scale.reshape(shape) + beta.reshape(shape)
     return y, rmean, rvar
@@ -226,13 +236,8 @@ def batch_norm_backward(
     g = as_real_array(grad_output, "grad_output").astype(x.dtype)
     if g.shape != x.shape:
         raise ValueError(f"grad_output must have the shape of input {x.shape}, got {g.shape}")
-    if training:
-        mean, var = x.mean(axis=axes), x.var(axis=axes)
-    else:
-        if rmean is None or rvar is None:
-            raise ValueError("running_mean and running_var are required when training=False")
-        mean, var = rmean, rvar
-    shape = (1, x.shape[1]) + (1,) * (x.ndim - 2)
+    mean, var = _statistics(x, axes, training, rmean, rvar)
+    shape = _channel_shape(x)
     inv_std = (1.0 / np.sqrt(var + eps)).reshape(shape)
     x_hat = (x - mean.reshape(shape)) * inv_std
     grad_bias = g.sum(axis=axes)

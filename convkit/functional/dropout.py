@@ -94,13 +94,19 @@ def dropout(input, p: float = 0.5, training: bool = True, rng=None):
         (np.float64(0.0), np.float64(8.0))
     """
     x = as_float_array(input, "input")
+    return _inverted_dropout(x, p, training, rng, x.shape)
+
+
+def _inverted_dropout(x: np.ndarray, p, training, rng, mask_shape: tuple) -> np.ndarray:
+    """``x`` times a :func:`dropout_mask` of ``mask_shape`` (broadcast over ``x``) in training;
+    ``x`` itself in evaluation, a copy at ``p = 0``."""
     p = check_probability(p, "p")
     training = check_bool(training, "training")
     if not training:
         return x
     if p == 0.0:
         return x.copy()
-    return (x * dropout_mask(x.shape, p, rng)).astype(x.dtype, copy=False)
+    return (x * dropout_mask(mask_shape, p, rng)).astype(x.dtype, copy=False)
 
 
 def dropout2d(input, p: float = 0.5, training: bool = True, rng=None):
@@ -154,14 +160,7 @@ def dropout2d(input, p: float = 0.5, training: bool = True, rng=None):
     """
     x = as_float_array(input, "input")
     check_ndim(x, (4,), "input", "(N, C, H, W)")
-    p = check_probability(p, "p")
-    training = check_bool(training, "training")
-    if not training:
-        return x
-    if p == 0.0:
-        return x.copy()
-    mask = dropout_mask((x.shape[0], x.shape[1], 1, 1), p, rng)
-    return (x * mask).astype(x.dtype, copy=False)
+    return _inverted_dropout(x, p, training, rng, (x.shape[0], x.shape[1], 1, 1))
 
 
 def dropout_backward(grad_output, mask) -> np.ndarray:

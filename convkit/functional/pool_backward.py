@@ -18,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 
 from convkit._validation import as_real_array, check_int
-from convkit.functional.pooling import _as_input, _geometry, max_pool2d
+from convkit.functional.pooling import _as_input, _avg_divisor, _geometry, max_pool2d
 from convkit.functional.pooling import pool_output_size as _pool_output_size
 
 __all__ = ["max_pool2d_backward", "avg_pool2d_backward"]
@@ -143,16 +143,7 @@ def avg_pool2d_backward(
     if divisor_override is not None:
         divisor = np.full(out, float(divisor_override))
     else:
-        # the forward pass's divisor: one count per axis (see convkit.avg_pool2d)
-        counts = []
-        for axis, size in enumerate((h, w)):
-            start = np.arange(out[axis]) * s[axis] - p[axis]
-            end = np.minimum(start + k[axis], size + p[axis])
-            if count_include_pad:
-                counts.append(end - start)
-            else:
-                counts.append(np.minimum(end, size) - np.maximum(start, 0))
-        divisor = counts[0][:, None] * counts[1][None, :]
+        divisor = _avg_divisor((h, w), out, k, s, p, count_include_pad)  # the forward pass's
     share = (1.0 / divisor).astype(g.dtype)
     gs = g * share  # (N, C, oH, oW)
     need = [(out[i] - 1) * s[i] + k[i] for i in range(2)]

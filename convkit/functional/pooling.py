@@ -141,6 +141,20 @@ def _padded(x: np.ndarray, k, s, p, d, out, value):
     return np.pad(x, ((0, 0), (0, 0), (p[0], extra[0]), (p[1], extra[1])), constant_values=value)
 
 
+def _avg_divisor(size, out, k, s, p, count_include_pad: bool) -> np.ndarray:
+    """The ``(H_out, W_out)`` divisors of :func:`avg_pool2d`: a product of one count per axis
+    (torch's pool_size / clipped window), each window's size with or without its padding."""
+    counts = []
+    for axis, n in enumerate(size):
+        start = np.arange(out[axis]) * s[axis] - p[axis]
+        end = np.minimum(start + k[axis], n + p[axis])
+        if count_include_pad:
+            counts.append(end - start)
+        else:
+            counts.append(np.minimum(end, n) - np.maximum(start, 0))
+    return counts[0][:, None] * counts[1][None, :]
+
+
 def max_pool2d(
     input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False
 ):
@@ -284,16 +298,7 @@ def avg_pool2d(
     if divisor_override is not None:
         result = sums / divisor_override
     else:
-        # The divisor is a product of one count per axis (torch's pool_size / clipped window).
-        counts = []
-        for axis, n in enumerate(x.shape[-2:]):
-            start = np.arange(out[axis]) * s[axis] - p[axis]
-            end = np.minimum(start + k[axis], n + p[axis])
-            if count_include_pad:
-                counts.append(end - start)
-            else:
-                counts.append(np.minimum(end, n) - np.maximum(start, 0))
-        divisor = counts[0][:, None] * counts[1][None, :]
+        divisor = _avg_divisor(tuple(x.shape[-2:]), out, k, s, p, count_include_pad)
         result = sums / divisor.astype(x.dtype)
     result = result.astype(x.dtype, copy=False)
     return result[0] if unbatched else result
