@@ -20,7 +20,9 @@ import argparse
 import contextlib
 import dataclasses
 import os
+import shutil
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -113,6 +115,23 @@ def _child_environment() -> Iterator[None]:
                 os.environ[key] = value
 
 
+@contextlib.contextmanager
+def _kernel_transport() -> Iterator[dict[str, Any]]:
+    """The kernel manager's settings for the scorecard's kernel: IPC transport (Unix sockets in a
+    private temporary folder) where zmq supports it, so that no port is opened and ipykernel has
+    no reason to warn that it runs over TCP without encryption; TCP elsewhere (Windows)."""
+    import zmq
+
+    if os.name != "posix" or not zmq.has("ipc"):
+        yield {}
+        return
+    folder = tempfile.mkdtemp(prefix="scorecard-")  # mode 0700: only this user reaches it
+    try:
+        yield {"KernelManager": {"transport": "ipc", "ip": os.path.join(folder, "kernel")}}
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 def run_scorecard(
     path: str | os.PathLike,
     *,
@@ -135,6 +154,7 @@ def run_scorecard(
     import nbformat
     from nbclient import NotebookClient
     from nbclient.exceptions import CellTimeoutError, DeadKernelError
+    from traitlets.config import Config
 
     path = Path(path)
     nb = nbformat.read(str(path), as_version=4)
@@ -157,18 +177,20 @@ def run_scorecard(
             on_note(f"cell {cell_index + 1}{f' ({gid})' if gid else ''} raised {reason}")
 
     kwargs: dict[str, Any] = {"kernel_name": kernel_name} if kernel_name else {}
-    client = NotebookClient(
-        nb,
-        timeout=timeout,
-        allow_errors=True,
-        interrupt_on_timeout=True,
-        on_cell_executed=executed,
-        resources={"metadata": {"path": str(path.parent.resolve())}},
-        **kwargs,
-    )
-    # a timeout ends the run only if the interrupt did not help; a cell may kill the kernel
-    with _child_environment(), contextlib.suppress(CellTimeoutError, DeadKernelError):
-        client.execute()
+    with _kernel_transport() as settings:
+        client = NotebookClient(
+            nb,
+            timeout=timeout,
+            allow_errors=True,
+            interrupt_on_timeout=True,
+            on_cell_executed=executed,
+            resources={"metadata": {"path": str(path.parent.resolve())}},
+            config=Config(settings),
+            **kwargs,
+        )
+        # a timeout ends the run only if the interrupt did not help; a cell may kill the kernel
+        with _child_environment(), contextlib.suppress(CellTimeoutError, DeadKernelError):
+            client.execute()
     done = {r.grade_id for r in results}
     for gid, points in tests.values():
         if gid not in done:  # the kernel died or the run stopped before this cell

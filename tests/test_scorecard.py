@@ -286,6 +286,40 @@ def test_scorecard_finds_the_notebook_of_its_session(monkeypatch, tmp_path, caps
     assert sc.SESSION_ENV in __import__("os").environ  # restored after the run
 
 
+def test_the_scorecard_kernel_talks_over_ipc_and_prints_no_warning(tmp_path):
+    """The scorecard's own kernel used TCP, and ipykernel then printed "Kernel is running over
+    TCP without encryption" into the terminal (or JupyterLab's server log). It now listens on
+    Unix sockets in a private folder: the run prints nothing on stderr."""
+    import os
+    import subprocess
+    import sys
+
+    check = (
+        "from ipykernel.kernelapp import IPKernelApp\n"
+        "app = IPKernelApp.instance()\n"
+        "assert app.transport == 'ipc', app.transport\n"
+        "folder = os.path.dirname(app.ip)\n"
+        "assert os.stat(folder).st_mode & 0o077 == 0, oct(os.stat(folder).st_mode)\n"
+        "open('folder.txt', 'w').write(folder)"
+    )
+    nb = new_notebook(cells=[new_code_cell("import os"), _test_cell(check, "test_ipc", 1)])
+    nb.metadata["kernelspec"] = {"name": "python3", "language": "python",
+                                 "display_name": "Python 3"}  # fmt: skip
+    path = tmp_path / "ipc.ipynb"
+    nbformat.write(nb, str(path))
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), os.environ.get(
+        "PYTHONPATH")])), PYTHONWARNINGS="default")  # fmt: skip
+    run = subprocess.run(
+        [sys.executable, "-m", "convgrade.scorecard", str(path)],
+        capture_output=True, text=True, env=env, timeout=300,
+    )  # fmt: skip
+    assert run.returncode == 0, (run.stdout, run.stderr)
+    assert sc.format_line(sc.TestResult("test_ipc", 1, True)) in run.stdout.splitlines()
+    assert run.stderr == "", run.stderr
+    folder = Path((tmp_path / "folder.txt").read_text())
+    assert folder.name.startswith("scorecard-") and not folder.exists()  # removed after the run
+
+
 def test_main_rejects_a_missing_notebook(tmp_path):
     with pytest.raises(SystemExit):
         sc.main([str(tmp_path / "missing.ipynb")])
