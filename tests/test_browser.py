@@ -11,15 +11,21 @@ from __future__ import annotations
 import contextlib
 import functools
 import http.server
+import json
+import os
 import re
+import subprocess
+import sys
 import threading
 from pathlib import Path
-from urllib.parse import urlparse
+from urllib.parse import parse_qs, urlparse
 
 import pytest
+import yaml
 
 REPO = Path(__file__).resolve().parents[1]
-HTML = REPO / "_build" / "html"
+# $BOOK_HTML: another build to check (e.g. a one-page build from `make page`, for a quick look).
+HTML = Path(os.environ.get("BOOK_HTML") or REPO / "_build" / "html")
 SHOTS = REPO / "_build" / "browser-screenshots"
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1400, "height": 900}
@@ -36,23 +42,31 @@ def book_pages() -> list[str]:
     return pages
 
 
+@contextlib.contextmanager
+def serve(directory: Path):
+    """A built book served on 127.0.0.1 for the length of the block; yields its base URL."""
+    handler = functools.partial(_QuietHandler, directory=str(directory))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
 @pytest.fixture(scope="module")
 def site():
     if not (HTML / "index.html").exists():
         pytest.fail("the book is not built: run `make book` (`make test` builds it first)")
-    handler = functools.partial(_QuietHandler, directory=str(HTML))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    with serve(HTML) as url:
+        yield url
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
     def log_message(self, *args):
         pass
-
 
 
 class Reader:
@@ -245,3 +259,106 @@ def test_no_script_error_on_any_page(phone_survey):
     """The duplicated thebe configuration raised a SyntaxError on every page."""
     assert phone_survey["pages"]
     assert not phone_survey["errors"], phone_survey["errors"][:5]
+
+
+# -- launch buttons to a JupyterHub ---------------------------------------------------------------
+HUB = "https://hub.example.edu"
+COURSE_REPO = "https://github.com/example-org/cnn-course"
+HUB_CHAPTER = "04-receptive-fields"
+
+
+def _one_page_build(out: Path, chapter: str, **changes) -> subprocess.CompletedProcess:
+    """Build one chapter (with the pages it links to and its exercise) as `make page` does, from
+    a copy of ``_config.yml`` with ``changes`` (section -> keys) applied; executed pages come
+    from the book's cache when `make book` has filled it."""
+    cfg = yaml.safe_load((REPO / "_config.yml").read_text())
+    for section, values in changes.items():
+        cfg.setdefault(section, {}).update(values)
+    local = cfg["sphinx"]["local_extensions"]
+    for name, path in local.items():
+        local[name] = str(REPO / path)
+    ignore = cfg["sphinx"]["config"].setdefault("nitpick_ignore_regex", [])
+    ignore += [["std:doc", r"(/book/)?(0[1-9]|1[0-2])-[a-z0-9-]+"],
+               ["std:doc", r"(/book/)?appendix-[a-z0-9-]+"]]  # fmt: skip
+    cache = REPO / "_build" / ".jupyter_cache"
+    if cache.is_dir():
+        cfg["execute"]["cache"] = str(cache)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "config.yml").write_text(yaml.safe_dump(cfg, allow_unicode=True))
+    toc = f"format: jb-book\nroot: book/{chapter}\nchapters:\n"
+    for page in ("book/glossary", "book/intro", "book/setup", "book/shapes",
+                 f"exercises/{chapter}/{chapter}"):  # fmt: skip
+        toc += f"  - file: {page}\n"
+    (out / "toc.yml").write_text(toc)
+    jb = Path(sys.executable).with_name("jupyter-book")
+    cmd = [str(jb), "build", str(REPO), "--toc", str(out / "toc.yml"),
+           "--config", str(out / "config.yml"), "--path-output", str(out),
+           "-W", "-n", "--keep-going"]  # fmt: skip
+    env = dict(os.environ, OMP_NUM_THREADS="1")
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=900, env=env, cwd=REPO)
+
+
+@pytest.fixture(scope="module")
+def hub_book(tmp_path_factory):
+    out = tmp_path_factory.mktemp("hub-book")
+    run = _one_page_build(
+        out, HUB_CHAPTER,
+        launch_buttons={"jupyterhub_url": HUB}, repository={"url": COURSE_REPO, "branch": "main"},
+    )  # fmt: skip
+    assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-4000:]
+    return out / "_build" / "html"
+
+
+def _hub_link(reader: Reader, path: str) -> str:
+    reader.open(path)
+    page = reader.page
+    page.locator(".dropdown-launch-buttons button").first.click()
+    link = page.locator(".dropdown-launch-buttons a", has_text="JupyterHub").first
+    link.wait_for(state="visible")
+    return link.get_attribute("href") or ""
+
+
+def test_launch_button_opens_the_page_on_the_jupyterhub_with_nbgitpuller(browser, hub_book):
+    """With ``launch_buttons.jupyterhub_url`` and ``repository.url`` set, the chapter and its
+    exercise carry a JupyterHub launch link (nbgitpuller: clone the course, open the file in
+    JupyterLab) to a file that exists in the repository; the build stays offline (-W) and the
+    page still loads nothing from another host."""
+    with serve(hub_book) as url:
+        reader = Reader(browser, url, DESKTOP)
+        try:
+            with reader.screenshot_on_failure("hub-launch"):
+                links = {
+                    f"book/{HUB_CHAPTER}.md": _hub_link(reader, f"book/{HUB_CHAPTER}.html"),
+                    f"exercises/{HUB_CHAPTER}/{HUB_CHAPTER}.ipynb": _hub_link(
+                        reader, f"exercises/{HUB_CHAPTER}/{HUB_CHAPTER}.html"
+                    ),
+                }
+            assert not reader.offsite, reader.offsite
+            assert not reader.errors, reader.errors
+        finally:
+            reader.close()
+    repo_name = COURSE_REPO.rsplit("/", 1)[1]
+    for file, href in links.items():
+        link = urlparse(href)
+        assert f"{link.scheme}://{link.netloc}" == HUB, href
+        assert link.path == "/hub/user-redirect/git-pull", href
+        query = {key: values[0] for key, values in parse_qs(link.query).items()}
+        assert query == {
+            "repo": COURSE_REPO,
+            "branch": "main",
+            "urlpath": f"lab/tree/{repo_name}/{file}",
+        }, href
+        assert (REPO / file).is_file(), f"the launch link opens {file}, not in the repository"
+    # the download menu's notebook is still jupytext's conversion (the theme's launch code
+    # copied the executed notebook, outputs and hidden cells, over it)
+    nb = json.loads((hub_book / "_sources" / "book" / f"{HUB_CHAPTER}.ipynb").read_text())
+    code = [c for c in nb["cells"] if c["cell_type"] == "code"]
+    assert code and not any(c["outputs"] for c in code)
+
+
+def test_a_launch_url_without_a_repository_is_a_clear_config_error(tmp_path):
+    run = _one_page_build(tmp_path, HUB_CHAPTER, launch_buttons={"jupyterhub_url": HUB})
+    assert run.returncode != 0
+    assert "launch_buttons.jupyterhub_url is set but repository.url is empty" in (
+        run.stdout + run.stderr
+    )

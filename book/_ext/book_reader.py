@@ -118,16 +118,24 @@ def _is_md_notebook(app, pagename: str) -> Path | None:
 
 
 def _offer_ipynb(app, pagename, templatename, context, doctree) -> None:
+    """Name the ``.ipynb`` in the page's context, before the theme builds its download menu."""
+    if _is_md_notebook(app, pagename) is not None and not context.get("ipynb_source"):
+        context["ipynb_source"] = f"{pagename}.ipynb"
+
+
+def _write_ipynb(app, pagename, templatename, context, doctree) -> None:
+    """Write the chapter's notebook, converted with jupytext (text and code, no outputs).
+
+    Runs after the theme: with a launch button configured, sphinx-book-theme copies the executed
+    notebook (outputs and hidden cells included) over the same file."""
     path = _is_md_notebook(app, pagename)
-    if path is None or context.get("ipynb_source"):
+    if path is None or context.get("ipynb_source") != f"{pagename}.ipynb":
         return
     import jupytext
 
-    notebook = jupytext.read(path)
     target = Path(app.outdir) / "_sources" / f"{pagename}.ipynb"
     target.parent.mkdir(parents=True, exist_ok=True)
-    jupytext.write(notebook, target, fmt="ipynb")
-    context["ipynb_source"] = f"{pagename}.ipynb"
+    jupytext.write(jupytext.read(path), target, fmt="ipynb")
 
 
 def _script_key(script) -> tuple:
@@ -164,9 +172,30 @@ def _trim_scripts(app, pagename, templatename, context, doctree) -> None:
         styles[:] = [s for s in styles if "sphinx-thebe" not in str(getattr(s, "filename", s))]
 
 
+LAUNCH_URLS = ("jupyterhub_url", "binderhub_url", "colab_url")
+
+
+def _check_launch_buttons(app, config) -> None:
+    """A launch button needs the repository it pulls: without ``repository.url``,
+    sphinx-book-theme stopped the build with ``cannot unpack non-iterable NoneType object``."""
+    theme = config.html_theme_options or {}
+    launch = theme.get("launch_buttons") or {}
+    chosen = [key for key in LAUNCH_URLS if str(launch.get(key) or "").strip()]
+    if chosen and not str(theme.get("repository_url") or "").strip():
+        from sphinx.errors import ConfigError
+
+        raise ConfigError(
+            f"launch_buttons.{chosen[0]} is set but repository.url is empty: the launch button "
+            "opens the chapter from that repository (nbgitpuller clones it), so set "
+            "repository.url (and repository.branch) in _config.yml too; see book/setup.md"
+        )
+
+
 def setup(app):
+    app.connect("config-inited", _check_launch_buttons)
     app.connect("doctree-read", _remove_glue_from_cells)
     # Before sphinx-book-theme builds its header buttons (priority 501).
     app.connect("html-page-context", _offer_ipynb, priority=400)
+    app.connect("html-page-context", _write_ipynb, priority=800)
     app.connect("html-page-context", _trim_scripts, priority=900)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
