@@ -168,12 +168,24 @@ SURVEY_JS = r"""() => {
   const clone = article.cloneNode(true);
   clone.querySelectorAll('pre, code, mjx-container, script, style, .highlight')
        .forEach(e => e.remove());
+  // the width inline text may take: the article's content box
+  const box = getComputedStyle(article);
+  const content = article.clientWidth - parseFloat(box.paddingLeft) - parseFloat(box.paddingRight);
+  const inline = [];
+  if (window.MathJax && MathJax.startup && MathJax.startup.document) {
+    for (const item of MathJax.startup.document.math) {
+      if (item.display || !item.typesetRoot) continue;
+      inline.push([item.math, item.typesetRoot.getBoundingClientRect().width]);
+    }
+  }
   return {
     width: document.documentElement.scrollWidth,
     math: document.querySelectorAll('mjx-container').length,
     errors: document.querySelectorAll('mjx-merror').length,
     slashes: document.querySelectorAll('mjx-container mjx-c.mjx-c5C').length,
     text: clone.textContent,
+    content: content,
+    inline: inline,
   };
 }"""
 
@@ -219,6 +231,21 @@ def test_wide_display_equations_scroll_on_their_own(phone):
     assert all(background.count("gradient(") == 4 for _, background in boxes), boxes
 
 
+def test_no_inline_formula_is_wider_than_a_phone_s_text_column(phone_survey):
+    """Inline math cannot wrap or scroll: a formula wider than the article's text column at
+    390 px would widen the page or be cut off. Each is measured against the column's width."""
+    wide, count, widest = [], 0, 0.0
+    for path, found in phone_survey["pages"].items():
+        for tex, width in found["inline"]:
+            count += 1
+            widest = max(widest, width / found["content"])
+            if width > found["content"]:
+                wide.append(f"{path}: ${tex}$ is {width:.0f} px, column {found['content']:.0f}")
+    assert count > 100, f"only {count} inline formulas measured: is MathJax typesetting?"
+    assert not wide, "\n".join(wide)
+    assert 0 < widest <= 1
+
+
 RAW_TEX = re.compile(r"\\(?:frac|text|mathrm|sum|cdot|left|right|begin|times)\b|\$\$|\\\(|\\\[")
 
 
@@ -259,6 +286,60 @@ def test_no_script_error_on_any_page(phone_survey):
     """The duplicated thebe configuration raised a SyntaxError on every page."""
     assert phone_survey["pages"]
     assert not phone_survey["errors"], phone_survey["errors"][:5]
+
+
+# -- page weight and icons ------------------------------------------------------------------------
+# What a chapter page may load with an empty browser cache, in bytes: the page, the theme (about
+# 0.6 MB), MathJax and its fonts (about 1.3 MB) and the figures. fontawesome.js alone was 1.49 MB
+# (book/_templates/static/webpack-macros.html leaves it out).
+CHAPTER_BYTES = 2_800_000
+
+
+def test_a_chapter_page_is_light_and_its_icons_still_show(browser, site):
+    reader = Reader(browser, site, DESKTOP)
+    sizes: dict[str, int] = {}
+    reader.page.on(
+        "requestfinished", lambda req: sizes.__setitem__(req.url, req.sizes()["responseBodySize"])
+    )
+    try:
+        with reader.screenshot_on_failure("page-weight"):
+            reader.open(CHAPTER)
+            page = reader.page
+            page.evaluate("() => document.fonts.ready.then(() => 1)")
+            page.wait_for_load_state("networkidle")
+            total = sum(sizes.values())
+            heaviest = sorted(sizes.items(), key=lambda kv: -kv[1])[:5]
+            assert total < CHAPTER_BYTES, f"{CHAPTER} loads {total} bytes: {heaviest}"
+            assert not [u for u in sizes if "fontawesome.js" in u], sorted(sizes)
+            assert any(CHAPTER in u for u in sizes), sorted(sizes)
+            icons = {
+                "sidebar toggle": ".primary-toggle .fa-bars",
+                "search": ".search-button__button .fa-magnifying-glass",
+                "theme switch": ".theme-switch-button .theme-switch",
+                "download": ".dropdown-download-buttons .fa-download",
+            }
+            for name, selector in icons.items():
+                drawn = [
+                    e
+                    for e in page.query_selector_all(selector)
+                    if e.is_visible() and (e.bounding_box() or {}).get("width", 0) > 0
+                ]
+                assert drawn, f"the {name} icon ({selector}) is not drawn"
+                glyph = drawn[0].evaluate(
+                    "e => [getComputedStyle(e, '::before').content, getComputedStyle(e).fontFamily]"
+                )
+                assert glyph[0] not in ("", "none", "normal") and "Font Awesome" in glyph[1], (
+                    name,
+                    glyph,
+                )
+            loaded = page.evaluate(
+                "() => Array.from(document.fonts).filter(f => f.family.includes('Font Awesome')"
+                " && f.status === 'loaded').map(f => f.family + ' ' + f.weight)"
+            )
+            assert "Font Awesome 6 Free 900" in loaded, loaded
+        assert not reader.errors, reader.errors
+    finally:
+        reader.close()
 
 
 # -- launch buttons to a JupyterHub ---------------------------------------------------------------
