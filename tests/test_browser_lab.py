@@ -7,10 +7,15 @@ test of the next function with the stub's message; the scorecard cell then lists
 test, corr2d's passed and all others failed with their stub's message, and the total. The
 instructor tools (Formgrader, Create Assignment) are absent; the Validate button is there. A
 failing test leaves screenshots in ``_build/browser-screenshots/``.
+
+The instructor set-up (``make lab-instructor``: no ``JUPYTER_CONFIG_PATH``) is started the same
+way: there ``/formgrader`` answers, the Nbgrader menu lists Formgrader and the Create Assignment
+sidebar is present.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -59,10 +64,11 @@ def _student_copy(folder: Path) -> Path:
     return path
 
 
-@pytest.fixture(scope="module")
-def lab(tmp_path_factory):
-    """``jupyter lab`` in the student set-up over a folder holding the student's notebook."""
-    work = tmp_path_factory.mktemp("lab")
+@contextlib.contextmanager
+def _jupyter_lab(work: Path, config_path: Path | None):
+    """``jupyter lab`` on 127.0.0.1 with a token, over a folder holding the student's notebook,
+    with nobody's personal settings; ``config_path`` is the ``JUPYTER_CONFIG_PATH`` of the
+    set-up (``make lab``: ``jupyter/student``; ``make lab-instructor``: none)."""
     home = work / "home"
     root = work / "root"
     for d in (home, root):
@@ -79,8 +85,10 @@ def lab(tmp_path_factory):
         path.write_text(json.dumps(values))
     port, token = _free_port(), secrets.token_hex(16)
     env = dict(os.environ)
+    env.pop("JUPYTER_CONFIG_PATH", None)
+    if config_path is not None:
+        env["JUPYTER_CONFIG_PATH"] = str(config_path)
     env.update(
-        JUPYTER_CONFIG_PATH=str(REPO / "jupyter" / "student"),
         JUPYTER_CONFIG_DIR=str(home / "config"),  # no settings of the person running the tests
         JUPYTER_RUNTIME_DIR=str(home / "runtime"),
         JUPYTERLAB_SETTINGS_DIR=str(settings),
@@ -118,6 +126,19 @@ def lab(tmp_path_factory):
             proc.kill()
         log.close()
 
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory):
+    """The student set-up, what ``make lab`` starts."""
+    with _jupyter_lab(tmp_path_factory.mktemp("lab"), REPO / "jupyter" / "student") as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def instructor_lab(tmp_path_factory):
+    """The instructor set-up, what ``make lab-instructor`` starts (every nbgrader tool)."""
+    with _jupyter_lab(tmp_path_factory.mktemp("lab-instructor"), None) as server:
+        yield server
 
 
 @pytest.fixture
@@ -159,12 +180,8 @@ def test_instructor_tools_are_hidden_from_students(lab, page):
     base, token = lab["url"], lab["token"]
     assert _get(f"{base}/formgrader?token={token}") == 404
     _open(page, lab)
-    page.get_by_role("menuitem", name="Nbgrader").click()
-    menu = page.locator(".lm-Menu").last
-    menu.wait_for()
-    items = menu.inner_text()
+    items = _nbgrader_menu(page)
     _shot(page, "student-nbgrader-menu")
-    page.keyboard.press("Escape")
     assert "Formgrader" not in items and "Courses" not in items, items
     # the Validate button of the notebook toolbar stays for students
     assert page.get_by_role("button", name="Validate").count() >= 1
@@ -209,3 +226,23 @@ def test_run_all_stops_at_a_named_stub_and_the_scorecard_lists_every_test(lab, p
         assert expected in lines, (expected, lines)
     total = sum(m["points"] for m in tests)
     assert f"Visible tests: 4/{total:g} points, 3 of {len(tests)} test cells passed." in lines
+
+
+def _nbgrader_menu(page) -> str:
+    page.get_by_role("menuitem", name="Nbgrader").click()
+    menu = page.locator(".lm-Menu").last
+    menu.wait_for()
+    items = menu.inner_text()
+    page.keyboard.press("Escape")
+    return items
+
+
+def test_instructors_see_formgrader_and_create_assignment(instructor_lab, page):
+    base, token = instructor_lab["url"], instructor_lab["token"]
+    assert _get(f"{base}/formgrader?token={token}") == 200
+    _open(page, instructor_lab)
+    items = _nbgrader_menu(page)
+    _shot(page, "instructor-nbgrader-menu")
+    assert "Formgrader" in items, items
+    assert page.get_by_role("button", name="Validate").count() >= 1
+    assert page.get_by_text("Create Assignment").count() >= 1
