@@ -8,6 +8,10 @@
 * Each script is included once (sphinx-thebe registers its configuration twice, which raised
   ``Identifier 'THEBE_JS_URL' has already been declared``); thebe's scripts are left out while
   ``launch_buttons.thebe`` is off, and MathJax only loads on pages that contain math.
+  (``book/_templates/static/webpack-macros.html`` leaves out the theme's ``fontawesome.js``.)
+* With a launch button configured, a missing ``repository.url`` is a clear configuration error,
+  and the chapter's ``.ipynb`` is written after the theme's launch code, which copied the executed
+  notebook over it.
 """
 
 from __future__ import annotations
