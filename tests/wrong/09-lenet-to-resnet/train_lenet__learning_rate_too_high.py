@@ -4,7 +4,7 @@ def train_lenet(model, images, labels):
     y = torch.from_numpy(np.asarray(labels, dtype=np.int64))
     optimizer = torch.optim.Adam(model.parameters(), lr=1.0)
     model.train()
-    for _ in range(12):
+    for _ in range(5):
         order = torch.randperm(len(x))
         for start in range(0, len(x), 32):
             idx = order[start:start + 32]

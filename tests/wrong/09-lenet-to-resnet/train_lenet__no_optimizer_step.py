@@ -2,9 +2,9 @@ def train_lenet(model, images, labels):
     # Bug: gradients are computed but the optimizer never updates the weights.
     x = torch.from_numpy(np.asarray(images, dtype=np.float32)).unsqueeze(1)
     y = torch.from_numpy(np.asarray(labels, dtype=np.int64))
-    optimizer = torch.optim.Adam(model.parameters(), lr=2e-3)
+    optimizer = torch.optim.Adam(model.parameters(), lr=3e-3)
     model.train()
-    for _ in range(12):
+    for _ in range(5):
         order = torch.randperm(len(x))
         for start in range(0, len(x), 32):
             idx = order[start:start + 32]
