@@ -278,7 +278,7 @@ def test_fast_cnn_parameter_count_formula_and_shapes(widths, in_channels, num_cl
     for size in (28, 13, 1):
         assert net(torch.zeros(2, in_channels, size, size)).shape == (2, num_classes)
     # 28 -> 14 -> 7 -> 4: the pools round up, so no row or column is dropped
-    body = nn.Sequential(*list(net)[:-3])
+    body = nn.Sequential(*list(net)[:-4])
     assert body(torch.zeros(1, in_channels, 28, 28)).shape == (1, w3, 4, 4)
 
 
@@ -289,6 +289,8 @@ def test_fast_cnn_rejects_bad_arguments():
         FastCNN((8, 0, 16))
     with pytest.raises(ValueError, match="num_classes"):
         FastCNN(num_classes=0)
+    with pytest.raises(ValueError, match="logit_scale"):
+        FastCNN(logit_scale=0.0)
 
 
 @pytest.mark.parametrize("shape", [(1, 28, 28), (2, 16, 12), (1, 9, 31)])
@@ -369,8 +371,9 @@ def test_train_recipe_rejects_bad_arguments(kwargs, word):
 
 def test_short_budget_recipe_beats_a_fixed_accuracy_on_real_digits():
     """A test-sized run of the recipe (1,000 digits, 8 epochs, a narrow FastCNN, about 4 s of CPU
-    on one thread) must classify at least 92% of the 1,000 held-out test digits (it made 95.9%
-    when written; half the steps made 18%)."""
+    on one thread) must classify at least 96% of the 1,000 held-out test digits (it made 97.0%
+    when written; half the steps made 95.7%, and without FastCNN's logit scale the same run
+    made 95.9%)."""
     from convkit.data import mnist_split, stratified_split
 
     torch.set_num_threads(1)
@@ -382,4 +385,4 @@ def test_short_budget_recipe_beats_a_fixed_accuracy_on_real_digits():
     assert isinstance(r.model, FastCNN)
     acc = float((predict_proba(r.model, x_test, mean=r.mean, std=r.std).argmax(1).numpy()
                  == y_test).mean())
-    assert acc >= 0.92, f"short-budget recipe: {acc:.1%} on the test digits"
+    assert acc >= 0.96, f"short-budget recipe: {acc:.1%} on the test digits"

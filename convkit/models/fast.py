@@ -10,11 +10,27 @@ steps cost about as much as the convolutions themselves, so the network can be w
 
 from __future__ import annotations
 
+import numbers
+
 from torch import nn
 
 from convkit._validation import positive_int as _positive_int
 
 __all__ = ["FastCNN"]
+
+
+class _Scale(nn.Module):
+    """Multiply by a fixed number (no parameter)."""
+
+    def __init__(self, factor: float):
+        super().__init__()
+        self.factor = float(factor)
+
+    def forward(self, x):
+        return x * self.factor
+
+    def extra_repr(self) -> str:
+        return f"factor={self.factor}"
 
 
 def _block(c_in: int, c_out: int) -> list[nn.Module]:
@@ -31,7 +47,7 @@ def _block(c_in: int, c_out: int) -> list[nn.Module]:
 
 class FastCNN(nn.Sequential):
     r"""Three blocks of [Conv 3x3, MaxPool 2, BatchNorm, ReLU, Conv 3x3, BatchNorm, ReLU], a
-    global max-pool and one linear layer.
+    global max-pool and one linear layer whose output is scaled by ``logit_scale``.
 
     ==========  ===================================================  ==========================
     part        layers                                               output (28x28 input)
@@ -40,13 +56,19 @@ class FastCNN(nn.Sequential):
                 Conv 3x3 (no bias), BN, ReLU
     block 2     the same with ``w2`` channels                        ``w2`` x 7 x 7
     block 3     the same with ``w3`` channels                        ``w3`` x 4 x 4
-    head        AdaptiveMaxPool 1, Flatten, Linear(w3, num_classes)  num_classes
+    head        AdaptiveMaxPool 1, Flatten, Linear(w3, num_classes), num_classes
+                times ``logit_scale``
     ==========  ===================================================  ==========================
+
+    The fixed factor on the logits (airbench multiplies them by 1/9) keeps the first steps at
+    a large learning rate from diverging: the max-pooled features are large, and without it
+    a run of a few dozen steps stays at chance level.
 
     Args:
         widths (tuple of 3 ints): channels of the three blocks. Default: (32, 64, 128)
         in_channels (int): input channels. Default: 1
         num_classes (int): outputs. Default: 10
+        logit_scale (float): positive factor on the logits. Default: 0.125
 
     Shape:
         - Input: :math:`(N, C_{in}, H, W)` with :math:`H, W \ge 1`
@@ -67,15 +89,26 @@ class FastCNN(nn.Sequential):
         288170
     """
 
-    def __init__(self, widths=(32, 64, 128), in_channels: int = 1, num_classes: int = 10):
+    def __init__(
+        self,
+        widths=(32, 64, 128),
+        in_channels: int = 1,
+        num_classes: int = 10,
+        logit_scale: float = 0.125,
+    ):
         if not isinstance(widths, (tuple, list)) or len(widths) != 3:
             raise TypeError(f"widths must be a tuple of 3 ints, got {widths!r}")
         w1, w2, w3 = (_positive_int(w, f"widths[{i}]") for i, w in enumerate(widths))
         in_channels = _positive_int(in_channels, "in_channels")
         num_classes = _positive_int(num_classes, "num_classes")
+        if isinstance(logit_scale, bool) or not isinstance(logit_scale, numbers.Real):
+            raise TypeError(f"logit_scale must be a float, got {type(logit_scale).__name__}")
+        if not logit_scale > 0:
+            raise ValueError(f"logit_scale must be positive, got {logit_scale}")
         super().__init__(
             *_block(in_channels, w1), *_block(w1, w2), *_block(w2, w3),
             nn.AdaptiveMaxPool2d(1), nn.Flatten(), nn.Linear(w3, num_classes),
+            _Scale(logit_scale),
         )  # fmt: skip
         self.widths: tuple[int, int, int] = (w1, w2, w3)
 
