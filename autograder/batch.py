@@ -31,7 +31,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from autograder import gblock, parallel, progress, reports, resume, sandbox
+from autograder import gblock, parallel, profiling, progress, reports, resume, sandbox
 from autograder.config import CONFIG_ENV, GUARD_ENV, SANDBOX_ENV, GuardConfig, SandboxConfig
 from autograder.errors import GradingError, SandboxRefused
 from autograder.guard import source_hash
@@ -245,7 +245,8 @@ def grade_student(
         res.reasons.append(f"missing notebook(s): {', '.join(missing) or 'none submitted'}")
     for path in notebooks:
         try:
-            nbformat.validate(nbformat.read(str(path), as_version=4))
+            with profiling.phase("student: validate + scan"):
+                nbformat.validate(nbformat.read(str(path), as_version=4))
         except Exception as err:  # NotJSONError, ValidationError, UnicodeDecodeError...
             res.status = "invalid"
             first = str(err).strip().splitlines()[0][:200] if str(err).strip() else ""
@@ -254,27 +255,25 @@ def grade_student(
             )
             continue
         try:
-            res.flags += scan_notebook(path, dirs["release"] / assignment / path.name, policy)
+            with profiling.phase("student: validate + scan"):
+                res.flags += scan_notebook(path, dirs["release"] / assignment / path.name, policy)
         except Exception as err:
             res.flags.append(f"{path.name}: the scan failed ({type(err).__name__}: {err})")
     graded_dir = dirs["autograded"] / student / assignment
     if res.status == "invalid":
         shutil.rmtree(graded_dir, ignore_errors=True)
         return res
-    cmd = [
-        sys.executable,
-        "-m",
-        "nbgrader",
-        "autograde",
-        assignment,
-        "--student",
-        student,
-        "--force",
-    ]
+    args = ["autograde", assignment, "--student", student, "--force"]
     try:
-        proc = subprocess.run(
-            cmd, cwd=course, env=env, capture_output=True, text=True, timeout=per_student_timeout
-        )
+        with profiling.phase("student: nbgrader autograde process (all of it)"):
+            proc = subprocess.run(
+                [sys.executable, "-m", "nbgrader", *args],
+                cwd=course,
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=per_student_timeout,
+            )
         rc, log = proc.returncode, proc.stdout + proc.stderr
     except subprocess.TimeoutExpired as err:
         rc, log = None, f"{err}\n{_text(err.stdout)}{_text(err.stderr)}"
@@ -295,6 +294,11 @@ def grade_student(
         )
         res.reasons += [f"{why} (exit {rc}); see {log_dir.name}/{student}.log"] + kernel_reasons
         return res
+    with profiling.phase("student: read the autograded notebook + gradebook"):
+        return _classify(res, course, assignment, student, graded_dir, box, kernel_reasons)
+
+
+def _classify(res, course, assignment, student, graded_dir, box, kernel_reasons) -> Result:
     timed_out, forbidden = inspect_autograded(graded_dir)
     if timed_out:
         res.status = "timeout"
@@ -363,7 +367,12 @@ class RunSettings:
 
 
 def grade_isolated(
-    course: Path, dirs: dict, student: str, run: RunSettings, log_dir: Path, gb_lock: Path
+    course: Path,
+    dirs: dict,
+    student: str,
+    run: RunSettings,
+    log_dir: Path,
+    gb_lock: Path,
 ) -> tuple[Result, SandboxConfig]:
     """Grade one student of ``course`` in a private folder (short: unix socket paths are limited
     to ~100 bytes) that holds the kernelspecs, sockets, the launcher's report file, the config and
@@ -523,7 +532,8 @@ def grade(
         print(*args, file=out, flush=True)
 
     if client is None:
-        problem = sandbox.check()
+        with profiling.phase("class: can bubblewrap start (sandbox.check, once)"):
+            problem = sandbox.check()
     else:  # the kernels run on the workers: their bubblewrap counts
         from autograder import dask_grading
 
@@ -557,13 +567,14 @@ def grade(
     )
 
     # The gradebook learns the assignment (and its hidden tests) from the source.
-    proc = subprocess.run(
-        [sys.executable, "-m", "nbgrader", "generate_assignment", assignment, "--force"],
-        cwd=course,
-        env=_env({}),
-        capture_output=True,
-        text=True,
-    )
+    with profiling.phase("class: nbgrader generate_assignment (once)"):
+        proc = subprocess.run(
+            [sys.executable, "-m", "nbgrader", "generate_assignment", assignment, "--force"],
+            cwd=course,
+            env=_env({}),
+            capture_output=True,
+            text=True,
+        )
     if proc.returncode != 0:
         raise GradingError(
             f"nbgrader generate_assignment failed:\n{proc.stdout[-2000:]}{proc.stderr[-4000:]}"
@@ -572,13 +583,14 @@ def grade(
     work = course / ".autograder"
     log_dir = work / "logs" / assignment
     log_dir.mkdir(parents=True, exist_ok=True)
-    trusted = trusted_hashes(dirs["source"] / assignment, dirs["release"] / assignment)
-    view = course_view(course, handout, two_process, assignment)
-    split = (
-        split_config(sorted((dirs["source"] / assignment).glob("*.ipynb"))).to_json()
-        if two_process
-        else None
-    )
+    with profiling.phase("class: hashes of the instructor's cells, split config (once)"):
+        trusted = trusted_hashes(dirs["source"] / assignment, dirs["release"] / assignment)
+        view = course_view(course, handout, two_process, assignment)
+        split = (
+            split_config(sorted((dirs["source"] / assignment).glob("*.ipynb"))).to_json()
+            if two_process
+            else None
+        )
     gb_lock = work / "gradebook.lock"
     settings = dict(
         cpu_seconds=cpu_seconds, memory_bytes=memory_bytes, file_bytes=file_bytes,
@@ -681,9 +693,11 @@ def grade(
 
         for r in results:
             if r.status in ("graded", "timeout") and r.student not in kept:
-                write_feedback(course, assignment, r.student, dirs)
+                with profiling.phase("student: feedback page"):
+                    write_feedback(course, assignment, r.student, dirs)
     if similarity:
-        flag_similar(course, assignment, dirs, results, say)
+        with profiling.phase("class: similarity check (once)"):
+            flag_similar(course, assignment, dirs, results, say)
     csv_path = Path(csv_path) if csv_path else course / f"grades-{assignment}.csv"
     write_csv(results, csv_path)
     say(summary(results))

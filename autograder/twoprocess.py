@@ -206,8 +206,6 @@ class SplitExecute(GuardedExecute):
         await self._connect_trusted()
         return kc
 
-    start_new_kernel_client = run_sync(async_start_new_kernel_client)
-
     async def _launch_trusted(self) -> None:
         from jupyter_client.manager import AsyncKernelManager
 
@@ -246,8 +244,6 @@ class SplitExecute(GuardedExecute):
         # the trusted kernel first: its link to the student's kernel closes before that one stops
         self._stop_trusted()
         await super()._async_cleanup_kernel()
-
-    _cleanup_kernel = run_sync(_async_cleanup_kernel)
 
     def _stop_trusted(self) -> None:
         km, kc = self._tkm, self._tkc
@@ -352,5 +348,3 @@ class SplitExecute(GuardedExecute):
                 self._trusted_errors.append(error)
                 self.log.warning("the trusted copy of setup cell %s failed: %s", cell_index, error)
         return out
-
-    execute_cell = run_sync(async_execute_cell)
