@@ -404,11 +404,33 @@ def connect(info: dict | str) -> None:
         info = json.loads(info)
     _LINK = _Link(dict(info))  # type: ignore[arg-type]
     _LINK.open()
+    global _HOOKED
+    try:
+        from IPython import get_ipython
+
+        shell = get_ipython()
+    except ImportError:
+        shell = None
+    if shell is not None and not _HOOKED:
+        shell.events.register("post_run_cell", _release_after_cell)
+        _HOOKED = True
+
+
+_HOOKED = False
+
+
+def _release_after_cell(result=None) -> None:
+    """IPython's ``post_run_cell`` event in the trusted kernel: after every cell the grader runs
+    visibly here (the test cells; its own requests are silent), end the student kernel's request
+    loop before this kernel replies, so the grader need not ask for it in a request of its own."""
+    with contextlib.suppress(Exception):
+        release()
 
 
 def release() -> None:
-    """End the student kernel's request loop after a test cell (the grader calls it), so that
-    the kernel runs the next cell of the notebook."""
+    """End the student kernel's request loop after a test cell (the trusted kernel's
+    ``post_run_cell`` hook calls it; the grader, when a test cell did not finish), so that the
+    kernel runs the next cell of the notebook."""
     if _LINK is not None:
         _LINK.release()
 
