@@ -229,8 +229,11 @@ def grade_student(
     log_dir: Path,
     box: SandboxConfig,
     policy: GradingPolicy,
+    fork: bool = False,
 ) -> Result:
-    """Grade one student's submission (steps 1-4 of the module docstring)."""
+    """Grade one student's submission (steps 1-4 of the module docstring). ``fork``: start
+    its ``nbgrader autograde`` process from the fork server that imported nbgrader once
+    (:mod:`autograder.nbfork`) instead of as a new ``python -m nbgrader`` command."""
     import nbformat
 
     from autograder.scan import scan_notebook
@@ -264,20 +267,29 @@ def grade_student(
         shutil.rmtree(graded_dir, ignore_errors=True)
         return res
     args = ["autograde", assignment, "--student", student, "--force"]
-    try:
-        with profiling.phase("student: nbgrader autograde process (all of it)"):
-            proc = subprocess.run(
-                [sys.executable, "-m", "nbgrader", *args],
-                cwd=course,
-                env=env,
-                capture_output=True,
-                text=True,
-                timeout=per_student_timeout,
-            )
-        rc, log = proc.returncode, proc.stdout + proc.stderr
-    except subprocess.TimeoutExpired as err:
-        rc, log = None, f"{err}\n{_text(err.stdout)}{_text(err.stderr)}"
-    (log_dir / f"{student}.log").write_text(log)
+    log_path = log_dir / f"{student}.log"
+    with profiling.phase("student: nbgrader autograde process (all of it)"):
+        if fork:
+            from autograder import nbfork
+
+            rc = nbfork.run(args, course, env, log_path, per_student_timeout)
+            log = log_path.read_text(errors="replace") if log_path.exists() else ""
+            if rc is None:
+                log += f"\nnbgrader {' '.join(args)} timed out after {per_student_timeout} s\n"
+        else:
+            try:
+                proc = subprocess.run(
+                    [sys.executable, "-m", "nbgrader", *args],
+                    cwd=course,
+                    env=env,
+                    capture_output=True,
+                    text=True,
+                    timeout=per_student_timeout,
+                )
+                rc, log = proc.returncode, proc.stdout + proc.stderr
+            except subprocess.TimeoutExpired as err:
+                rc, log = None, f"{err}\n{_text(err.stdout)}{_text(err.stderr)}"
+    log_path.write_text(log)
     kernel_reasons = [e["reason"] for e in reports.take_reports(box) if e.get("reason")]
     sandbox.restore_owner(graded_dir, box)  # the kernel's user owned its working folder
     if rc is None:
@@ -338,6 +350,9 @@ def write_extra_config(folder: Path, kernel_ipc: Path) -> Path:
         f"c.Execute.kernel_name = {sandbox.KERNEL_NAME!r}\n"
         "# the outputs of a finished cell may lag on a loaded machine: wait, do not fail\n"
         "c.Execute.iopub_timeout = 60\n"
+        "# once the last cell's results are in, the student's kernel is killed (with its\n"
+        "# sandbox: bwrap --die-with-parent), not asked to exit and waited for\n"
+        "c.Execute.shutdown_kernel = 'immediate'\n"
         "# a kernel that imported torch may take a while to exit on a loaded machine\n"
         "c.KernelManager.shutdown_wait_time = 30.0\n"
         "c.KernelManager.transport = 'ipc'\n"
@@ -373,11 +388,12 @@ def grade_isolated(
     run: RunSettings,
     log_dir: Path,
     gb_lock: Path,
+    fork: bool = False,
 ) -> tuple[Result, SandboxConfig]:
     """Grade one student of ``course`` in a private folder (short: unix socket paths are limited
     to ~100 bytes) that holds the kernelspecs, sockets, the launcher's report file, the config and
     a fresh guard token; removed afterwards. Returns the result and the kernel's sandbox
-    configuration."""
+    configuration. ``fork``: as :func:`grade_student`'s."""
     ipc = Path(tempfile.mkdtemp(prefix="ag-"))
     try:
         sandbox.write_kernelspec(ipc / "share", run.sandboxed)
@@ -417,6 +433,7 @@ def grade_isolated(
             log_dir,
             box,
             run.policy,
+            fork=fork,
         )
     finally:
         shutil.rmtree(ipc, ignore_errors=True)
@@ -566,23 +583,30 @@ def grade(
         + (f" on the Dask cluster at {client.scheduler.address}" if client is not None else "")
     )
 
-    # The gradebook learns the assignment (and its hidden tests) from the source.
-    with profiling.phase("class: nbgrader generate_assignment (once)"):
-        proc = subprocess.run(
-            [sys.executable, "-m", "nbgrader", "generate_assignment", assignment, "--force"],
-            cwd=course,
-            env=_env({}),
-            capture_output=True,
-            text=True,
-        )
-    if proc.returncode != 0:
-        raise GradingError(
-            f"nbgrader generate_assignment failed:\n{proc.stdout[-2000:]}{proc.stderr[-4000:]}"
-        )
-
     work = course / ".autograder"
     log_dir = work / "logs" / assignment
     log_dir.mkdir(parents=True, exist_ok=True)
+    # The gradebook learns the assignment (and its hidden tests) from the source.
+    with profiling.phase("class: nbgrader generate_assignment (once)"):
+        gen_args = ["generate_assignment", assignment, "--force"]
+        if client is None:  # from the fork server the students' processes come from
+            from autograder import nbfork
+
+            gen_log = log_dir / "generate_assignment.log"
+            rc = nbfork.run(gen_args, course, _env({}), gen_log, 3600)
+            gen_out = gen_log.read_text(errors="replace") if gen_log.exists() else ""
+        else:
+            proc = subprocess.run(
+                [sys.executable, "-m", "nbgrader", *gen_args],
+                cwd=course,
+                env=_env({}),
+                capture_output=True,
+                text=True,
+            )
+            rc, gen_out = proc.returncode, proc.stdout + proc.stderr
+    if rc != 0:
+        raise GradingError(f"nbgrader generate_assignment failed:\n{gen_out[-6000:]}")
+
     with profiling.phase("class: hashes of the instructor's cells, split config (once)"):
         trusted = trusted_hashes(dirs["source"] / assignment, dirs["release"] / assignment)
         view = course_view(course, handout, two_process, assignment)
@@ -655,7 +679,7 @@ def grade(
         )
 
     def grade_one(student: str) -> Result:
-        r, box = grade_isolated(course, dirs, student, run, log_dir, gb_lock)
+        r, box = grade_isolated(course, dirs, student, run, log_dir, gb_lock, fork=True)
         announce(box)
         return r
 
@@ -686,6 +710,10 @@ def grade(
             )
     finally:
         bar.close()
+        if client is None:
+            from autograder import nbfork
+
+            nbfork.stop()
     results = [kept[s] if s in kept else graded_now[s] for s in students]
 
     if feedback:
