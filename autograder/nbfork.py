@@ -20,7 +20,7 @@ import os
 import sys
 import threading
 
-__all__ = ["PRELOAD", "run", "stop"]
+__all__ = ["PRELOAD", "run", "start", "stop"]
 
 #: Imported once by the fork server: what ``nbgrader autograde`` imports before it grades.
 PRELOAD = [
@@ -51,6 +51,15 @@ def _context():
             ctx.set_forkserver_preload(PRELOAD)
             _CTX = ctx
         return _CTX
+
+
+def start() -> None:
+    """Start the fork server now; it imports :data:`PRELOAD` while the caller goes on (the class
+    command calls it first thing, so those imports overlap its own). :func:`run` starts it too."""
+    from multiprocessing import forkserver
+
+    _context()
+    forkserver.ensure_running()
 
 
 def _child(args: list[str], cwd: str, env: dict, log: str) -> None:
