@@ -110,15 +110,6 @@ def defined_names(source: str) -> set[str]:
     return out
 
 
-def used_names(source: str) -> set[str] | None:
-    """Every identifier a cell mentions, or None when it does not parse (IPython magics)."""
-    try:
-        tree = ast.parse(source)
-    except SyntaxError:
-        return None
-    return {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
-
-
 def split_config(source_notebooks) -> SplitConfig:
     """The :class:`SplitConfig` of an assignment from its source notebooks (with solutions)."""
     import nbformat
@@ -231,9 +222,10 @@ class SplitExecute(GuardedExecute):
         assert self.km is not None
         info = dict(self.km.get_connection_info(session=False))
         info["key"] = info["key"].decode() if isinstance(info["key"], bytes) else info["key"]
+        names = list(self._split.names) if self._split is not None else []
         code = (
             "__import__('autograder.trusted', fromlist=['connect'])"
-            f".connect({json.dumps(info, default=str)!r})"
+            f".connect({json.dumps(info, default=str)!r}, {names!r})"
         )
         reply = await self._async_trusted_run(code)
         if not reply or reply["content"].get("status") != "ok":
@@ -314,27 +306,16 @@ class SplitExecute(GuardedExecute):
     async def async_execute_cell(self, cell, cell_index, execution_count=None, store_history=True):
         role = self._role(cell)
         if role == "test":
-            assert self._split is not None
-            used = used_names(cell.source)
-            names = [n for n in self._split.names if used is None or n in used]
             finished = False
             try:
-                if names:
-                    reply = await self._async_trusted_run(
-                        f"__import__('autograder.trusted', fromlist=['bind']).bind({names!r})"
-                    )
-                    if not reply or reply["content"].get("status") != "ok":
-                        why = reply["content"].get("evalue") if reply else "no reply"
-                        self.log.warning(
-                            "binding %s for cell %s failed: %s", names, cell_index, why
-                        )
+                # the trusted kernel binds the student's names the cell uses in its pre_run_cell
+                # hook (autograder.trusted.connect) and ends the request loop in post_run_cell
                 with self._on_trusted():
                     out = await super().async_execute_cell(
                         cell, cell_index, execution_count, store_history
                     )
-                # the trusted kernel ended the student's request loop before it replied
-                # (autograder.trusted's post_run_cell hook): no request of ours is needed, unless
-                # the cell timed out, when the reply was not waited for
+                # no request of ours is needed to end the loop, unless the cell timed out, when
+                # the reply was not waited for
                 finished = not any(
                     o.get("ename") == "CellTimeoutError" for o in cell.get("outputs", [])
                 )
