@@ -299,6 +299,10 @@ class _Link:
 
         sock = self.ctx.socket(zmq.PAIR)
         sock.linger = 0
+        # the student's kernel binds the address only once it runs the loop: until then zmq
+        # retries the connection every RECONNECT_IVL, 100 ms by default (a wait in every test
+        # cell); every millisecond instead
+        sock.reconnect_ivl = 1
         if self.info.get("transport", "tcp") == "ipc":
             # next to the kernel's own sockets, created by the student's kernel (its user can
             # write that folder; this process, the grader, can connect to what it creates)
