@@ -123,6 +123,10 @@ def main(argv=None) -> int:
     sub.add_parser("check-sandbox", help="say whether the bubblewrap sandbox can start here")
     a = p.parse_args(argv)
     if a.cmd == "grade":
+        if a.scheduler is None:  # nbgrader's processes come from the fork server: start it now,
+            from autograder import nbfork  # its imports overlap this process's own
+
+            nbfork.start()
         from autograder.batch import grade
         from autograder.errors import GradingError, SandboxRefused
         from autograder.sandbox import kernel_identity

@@ -31,7 +31,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from autograder import gblock, parallel, progress, reports, resume, sandbox
+from autograder import gblock, parallel, profiling, progress, reports, resume, sandbox
 from autograder.config import CONFIG_ENV, GUARD_ENV, SANDBOX_ENV, GuardConfig, SandboxConfig
 from autograder.errors import GradingError, SandboxRefused
 from autograder.guard import source_hash
@@ -229,8 +229,11 @@ def grade_student(
     log_dir: Path,
     box: SandboxConfig,
     policy: GradingPolicy,
+    fork: bool = False,
 ) -> Result:
-    """Grade one student's submission (steps 1-4 of the module docstring)."""
+    """Grade one student's submission (steps 1-4 of the module docstring). ``fork``: start
+    its ``nbgrader autograde`` process from the fork server that imported nbgrader once
+    (:mod:`autograder.nbfork`) instead of as a new ``python -m nbgrader`` command."""
     import nbformat
 
     from autograder.scan import scan_notebook
@@ -245,7 +248,8 @@ def grade_student(
         res.reasons.append(f"missing notebook(s): {', '.join(missing) or 'none submitted'}")
     for path in notebooks:
         try:
-            nbformat.validate(nbformat.read(str(path), as_version=4))
+            with profiling.phase("student: validate + scan"):
+                nbformat.validate(nbformat.read(str(path), as_version=4))
         except Exception as err:  # NotJSONError, ValidationError, UnicodeDecodeError...
             res.status = "invalid"
             first = str(err).strip().splitlines()[0][:200] if str(err).strip() else ""
@@ -254,31 +258,38 @@ def grade_student(
             )
             continue
         try:
-            res.flags += scan_notebook(path, dirs["release"] / assignment / path.name, policy)
+            with profiling.phase("student: validate + scan"):
+                res.flags += scan_notebook(path, dirs["release"] / assignment / path.name, policy)
         except Exception as err:
             res.flags.append(f"{path.name}: the scan failed ({type(err).__name__}: {err})")
     graded_dir = dirs["autograded"] / student / assignment
     if res.status == "invalid":
         shutil.rmtree(graded_dir, ignore_errors=True)
         return res
-    cmd = [
-        sys.executable,
-        "-m",
-        "nbgrader",
-        "autograde",
-        assignment,
-        "--student",
-        student,
-        "--force",
-    ]
-    try:
-        proc = subprocess.run(
-            cmd, cwd=course, env=env, capture_output=True, text=True, timeout=per_student_timeout
-        )
-        rc, log = proc.returncode, proc.stdout + proc.stderr
-    except subprocess.TimeoutExpired as err:
-        rc, log = None, f"{err}\n{_text(err.stdout)}{_text(err.stderr)}"
-    (log_dir / f"{student}.log").write_text(log)
+    args = ["autograde", assignment, "--student", student, "--force"]
+    log_path = log_dir / f"{student}.log"
+    with profiling.phase("student: nbgrader autograde process (all of it)"):
+        if fork:
+            from autograder import nbfork
+
+            rc = nbfork.run(args, course, env, log_path, per_student_timeout)
+            log = log_path.read_text(errors="replace") if log_path.exists() else ""
+            if rc is None:
+                log += f"\nnbgrader {' '.join(args)} timed out after {per_student_timeout} s\n"
+        else:
+            try:
+                proc = subprocess.run(
+                    [sys.executable, "-m", "nbgrader", *args],
+                    cwd=course,
+                    env=env,
+                    capture_output=True,
+                    text=True,
+                    timeout=per_student_timeout,
+                )
+                rc, log = proc.returncode, proc.stdout + proc.stderr
+            except subprocess.TimeoutExpired as err:
+                rc, log = None, f"{err}\n{_text(err.stdout)}{_text(err.stderr)}"
+    log_path.write_text(log)
     kernel_reasons = [e["reason"] for e in reports.take_reports(box) if e.get("reason")]
     sandbox.restore_owner(graded_dir, box)  # the kernel's user owned its working folder
     if rc is None:
@@ -295,6 +306,11 @@ def grade_student(
         )
         res.reasons += [f"{why} (exit {rc}); see {log_dir.name}/{student}.log"] + kernel_reasons
         return res
+    with profiling.phase("student: read the autograded notebook + gradebook"):
+        return _classify(res, course, assignment, student, graded_dir, box, kernel_reasons)
+
+
+def _classify(res, course, assignment, student, graded_dir, box, kernel_reasons) -> Result:
     timed_out, forbidden = inspect_autograded(graded_dir)
     if timed_out:
         res.status = "timeout"
@@ -334,6 +350,9 @@ def write_extra_config(folder: Path, kernel_ipc: Path) -> Path:
         f"c.Execute.kernel_name = {sandbox.KERNEL_NAME!r}\n"
         "# the outputs of a finished cell may lag on a loaded machine: wait, do not fail\n"
         "c.Execute.iopub_timeout = 60\n"
+        "# once the last cell's results are in, the student's kernel is killed (with its\n"
+        "# sandbox: bwrap --die-with-parent), not asked to exit and waited for\n"
+        "c.Execute.shutdown_kernel = 'immediate'\n"
         "# a kernel that imported torch may take a while to exit on a loaded machine\n"
         "c.KernelManager.shutdown_wait_time = 30.0\n"
         "c.KernelManager.transport = 'ipc'\n"
@@ -363,12 +382,18 @@ class RunSettings:
 
 
 def grade_isolated(
-    course: Path, dirs: dict, student: str, run: RunSettings, log_dir: Path, gb_lock: Path
+    course: Path,
+    dirs: dict,
+    student: str,
+    run: RunSettings,
+    log_dir: Path,
+    gb_lock: Path,
+    fork: bool = False,
 ) -> tuple[Result, SandboxConfig]:
     """Grade one student of ``course`` in a private folder (short: unix socket paths are limited
     to ~100 bytes) that holds the kernelspecs, sockets, the launcher's report file, the config and
     a fresh guard token; removed afterwards. Returns the result and the kernel's sandbox
-    configuration."""
+    configuration. ``fork``: as :func:`grade_student`'s."""
     ipc = Path(tempfile.mkdtemp(prefix="ag-"))
     try:
         sandbox.write_kernelspec(ipc / "share", run.sandboxed)
@@ -408,6 +433,7 @@ def grade_isolated(
             log_dir,
             box,
             run.policy,
+            fork=fork,
         )
     finally:
         shutil.rmtree(ipc, ignore_errors=True)
@@ -523,7 +549,8 @@ def grade(
         print(*args, file=out, flush=True)
 
     if client is None:
-        problem = sandbox.check()
+        with profiling.phase("class: can bubblewrap start (sandbox.check, once)"):
+            problem = sandbox.check()
     else:  # the kernels run on the workers: their bubblewrap counts
         from autograder import dask_grading
 
@@ -556,29 +583,38 @@ def grade(
         + (f" on the Dask cluster at {client.scheduler.address}" if client is not None else "")
     )
 
-    # The gradebook learns the assignment (and its hidden tests) from the source.
-    proc = subprocess.run(
-        [sys.executable, "-m", "nbgrader", "generate_assignment", assignment, "--force"],
-        cwd=course,
-        env=_env({}),
-        capture_output=True,
-        text=True,
-    )
-    if proc.returncode != 0:
-        raise GradingError(
-            f"nbgrader generate_assignment failed:\n{proc.stdout[-2000:]}{proc.stderr[-4000:]}"
-        )
-
     work = course / ".autograder"
     log_dir = work / "logs" / assignment
     log_dir.mkdir(parents=True, exist_ok=True)
-    trusted = trusted_hashes(dirs["source"] / assignment, dirs["release"] / assignment)
-    view = course_view(course, handout, two_process, assignment)
-    split = (
-        split_config(sorted((dirs["source"] / assignment).glob("*.ipynb"))).to_json()
-        if two_process
-        else None
-    )
+    # The gradebook learns the assignment (and its hidden tests) from the source.
+    with profiling.phase("class: nbgrader generate_assignment (once)"):
+        gen_args = ["generate_assignment", assignment, "--force"]
+        if client is None:  # from the fork server the students' processes come from
+            from autograder import nbfork
+
+            gen_log = log_dir / "generate_assignment.log"
+            rc = nbfork.run(gen_args, course, _env({}), gen_log, 3600)
+            gen_out = gen_log.read_text(errors="replace") if gen_log.exists() else ""
+        else:
+            proc = subprocess.run(
+                [sys.executable, "-m", "nbgrader", *gen_args],
+                cwd=course,
+                env=_env({}),
+                capture_output=True,
+                text=True,
+            )
+            rc, gen_out = proc.returncode, proc.stdout + proc.stderr
+    if rc != 0:
+        raise GradingError(f"nbgrader generate_assignment failed:\n{gen_out[-6000:]}")
+
+    with profiling.phase("class: hashes of the instructor's cells, split config (once)"):
+        trusted = trusted_hashes(dirs["source"] / assignment, dirs["release"] / assignment)
+        view = course_view(course, handout, two_process, assignment)
+        split = (
+            split_config(sorted((dirs["source"] / assignment).glob("*.ipynb"))).to_json()
+            if two_process
+            else None
+        )
     gb_lock = work / "gradebook.lock"
     settings = dict(
         cpu_seconds=cpu_seconds, memory_bytes=memory_bytes, file_bytes=file_bytes,
@@ -643,7 +679,7 @@ def grade(
         )
 
     def grade_one(student: str) -> Result:
-        r, box = grade_isolated(course, dirs, student, run, log_dir, gb_lock)
+        r, box = grade_isolated(course, dirs, student, run, log_dir, gb_lock, fork=True)
         announce(box)
         return r
 
@@ -674,6 +710,10 @@ def grade(
             )
     finally:
         bar.close()
+        if client is None:
+            from autograder import nbfork
+
+            nbfork.stop()
     results = [kept[s] if s in kept else graded_now[s] for s in students]
 
     if feedback:
@@ -681,9 +721,11 @@ def grade(
 
         for r in results:
             if r.status in ("graded", "timeout") and r.student not in kept:
-                write_feedback(course, assignment, r.student, dirs)
+                with profiling.phase("student: feedback page"):
+                    write_feedback(course, assignment, r.student, dirs)
     if similarity:
-        flag_similar(course, assignment, dirs, results, say)
+        with profiling.phase("class: similarity check (once)"):
+            flag_similar(course, assignment, dirs, results, say)
     csv_path = Path(csv_path) if csv_path else course / f"grades-{assignment}.csv"
     write_csv(results, csv_path)
     say(summary(results))

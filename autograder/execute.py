@@ -87,7 +87,17 @@ class GuardedExecute(Execute):
                     raise RuntimeError(f"could not install the guard in the grading kernel: {why}")
         return kc
 
-    start_new_kernel_client = run_sync(async_start_new_kernel_client)
+    # The blocking forms look the coroutine up on the instance: nbclient's class-level
+    # ``run_sync(async_...)`` would always run this class's coroutine and skip the overrides of
+    # subclasses (CpuTimeExecute's per-cell CPU clock, ProfiledExecute's timings).
+    def start_new_kernel_client(self):
+        return run_sync(self.async_start_new_kernel_client)()
+
+    def execute_cell(self, cell, cell_index, execution_count=None, store_history=True):
+        return run_sync(self.async_execute_cell)(cell, cell_index, execution_count, store_history)
+
+    def _cleanup_kernel(self) -> None:
+        return run_sync(self._async_cleanup_kernel)()
 
     def preprocess_cell(self, cell, resources, index):
         cell, resources = super().preprocess_cell(cell, resources, index)
@@ -184,7 +194,8 @@ class GuardedExecute(Execute):
             return None
         return result
 
-    _fetch_report = run_sync(_async_fetch_report)
+    def _fetch_report(self) -> dict | None:
+        return run_sync(self._async_fetch_report)()
 
 
 def autograde_preprocessors(extra_after_execute=(), executor=None):

@@ -59,9 +59,21 @@ def sanitize(nb, cell_scores: dict):
     return nb
 
 
+_EXPORTER = None
+
+
+def _exporter():
+    """One HTML exporter for every page of the run (building one loads its templates)."""
+    global _EXPORTER
+    if _EXPORTER is None:
+        from nbconvert import HTMLExporter
+
+        _EXPORTER = HTMLExporter(template_name="classic")
+    return _EXPORTER
+
+
 def write_feedback(course: Path, assignment: str, student: str, dirs: dict) -> list[Path]:
     import nbformat
-    from nbconvert import HTMLExporter
     from nbgrader.api import Gradebook
 
     written = []
@@ -81,7 +93,7 @@ def write_feedback(course: Path, assignment: str, student: str, dirs: dict) -> l
                     f"Student: `{student}`. **Score: {total:g} / {most:g}**"
                 ),
             )
-            body, _ = HTMLExporter(template_name="classic").from_notebook_node(nb)
+            body, _ = _exporter().from_notebook_node(nb)
             out = outdir / f"{path.stem}.html"
             out.write_text(body)
             written.append(out)

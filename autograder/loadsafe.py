@@ -20,9 +20,10 @@ import time
 
 from traitlets import Float
 
+from autograder import profiling
 from autograder.twoprocess import SplitExecute
 
-__all__ = ["CpuTimeExecute", "tree_cpu_seconds"]
+__all__ = ["CpuTimeExecute", "ProfiledExecute", "tree_cpu_seconds"]
 
 
 def tree_cpu_seconds(pid: int) -> float:
@@ -81,62 +82,55 @@ class CpuTimeExecute(SplitExecute):
         return await super()._async_handle_timeout(timeout, cell)
 
 
-#: When set, :class:`ProfiledExecute` appends its timings (JSON lines) to this file.
-PROFILE_ENV = "AUTOGRADER_PROFILE"
-
-
 class ProfiledExecute(CpuTimeExecute):
-    """:class:`CpuTimeExecute` that records where one notebook's grading time goes (kernel
-    starts, guard reports, requests to the trusted kernel, cells by role) when
-    ``$AUTOGRADER_PROFILE`` names a file (``benchmarks/grading_throughput.py --profile``)."""
+    """:class:`CpuTimeExecute` that records where one notebook's grading time goes, wall-clock
+    and CPU (:mod:`autograder.profiling`: kernel starts, guard reports, requests to the trusted
+    kernel, cells by role, kernel shutdowns) when ``$AUTOGRADER_PROFILE`` names a file
+    (``benchmarks/grading_throughput.py --profile``)."""
 
     def preprocess(self, nb, resources=None, km=None):
-        self._times: dict[str, list[float]] = {}
-        t0 = time.perf_counter()
-        try:
+        with profiling.phase("execute: all of it"):
             return super().preprocess(nb, resources, km)
-        finally:
-            self._record_time("execute preprocessor (all of it)", time.perf_counter() - t0)
-            path = os.environ.get(PROFILE_ENV)
-            if path:
-                import json
 
-                with open(path, "a") as fh:
-                    fh.write(json.dumps({"pid": os.getpid(), "times": self._times}) + "\n")
-
-    def _record_time(self, key: str, seconds: float) -> None:
-        if hasattr(self, "_times"):
-            self._times.setdefault(key, []).append(seconds)
-
-    async def _timed(self, key, coro):
-        t0 = time.perf_counter()
-        try:
-            return await coro
-        finally:
-            self._record_time(key, time.perf_counter() - t0)
+    async def async_start_new_kernel(self, **kwargs):
+        async with profiling.AsyncPhase("execute: student kernel, process started"):
+            return await super().async_start_new_kernel(**kwargs)
 
     async def async_start_new_kernel_client(self):
-        return await self._timed(
-            "kernel starts (student, guard check, trusted)", super().async_start_new_kernel_client()
-        )
+        async with profiling.AsyncPhase("execute: kernels ready (student + trusted, guard)"):
+            return await super().async_start_new_kernel_client()
 
     async def _launch_trusted(self):
-        return await self._timed(
-            "  of which the trusted kernel (in parallel with the student's)",
-            super()._launch_trusted(),
-        )
+        async with profiling.AsyncPhase("execute:   trusted kernel start (overlaps)"):
+            return await super()._launch_trusted()
+
+    async def _connect_trusted(self):
+        async with profiling.AsyncPhase("execute:   trusted kernel connects to the student's"):
+            return await super()._connect_trusted()
 
     async def _async_fetch_report(self):
-        return await self._timed("guard report round trips", super()._async_fetch_report())
+        async with profiling.AsyncPhase("execute: guard report round trips"):
+            return await super()._async_fetch_report()
 
     async def _async_trusted_run(self, code):
-        return await self._timed(
-            "trusted-kernel requests (bind, setup copies)", super()._async_trusted_run(code)
-        )
+        async with profiling.AsyncPhase("execute: trusted-kernel requests (bind, release, setup)"):
+            return await super()._async_trusted_run(code)
+
+    async def _drain_student_iopub(self):
+        async with profiling.AsyncPhase("execute: draining the student's IOPub after a test"):
+            return await super()._drain_student_iopub()
 
     async def async_execute_cell(self, cell, cell_index, execution_count=None, store_history=True):
         role = self._role(cell) if cell.cell_type == "code" else "markdown"
-        return await self._timed(
-            f"cells: {role}",
-            super().async_execute_cell(cell, cell_index, execution_count, store_history),
-        )
+        async with profiling.AsyncPhase(f"execute: cells: {role} (all of it)"):
+            return await super().async_execute_cell(
+                cell, cell_index, execution_count, store_history
+            )
+
+    def _stop_trusted(self) -> None:
+        with profiling.phase("execute: trusted kernel shutdown"):
+            return super()._stop_trusted()
+
+    async def _async_cleanup_kernel(self) -> None:
+        async with profiling.AsyncPhase("execute: kernel shutdowns (trusted, then student)"):
+            return await super()._async_cleanup_kernel()

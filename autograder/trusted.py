@@ -299,6 +299,10 @@ class _Link:
 
         sock = self.ctx.socket(zmq.PAIR)
         sock.linger = 0
+        # the student's kernel binds the address only once it runs the loop: until then zmq
+        # retries the connection every RECONNECT_IVL, 100 ms by default (a wait in every test
+        # cell); every millisecond instead
+        sock.reconnect_ivl = 1
         if self.info.get("transport", "tcp") == "ipc":
             # next to the kernel's own sockets, created by the student's kernel (its user can
             # write that folder; this process, the grader, can connect to what it creates)
@@ -395,20 +399,74 @@ def _exception(err: dict) -> BaseException:
     return StudentError(f"{name}: {text}")
 
 
-def connect(info: dict | str) -> None:
-    """Open the link to the student's kernel (``info``: its connection info, as JSON or dict)."""
-    global _LINK
+def connect(info: dict | str, names=()) -> None:
+    """Open the link to the student's kernel (``info``: its connection info, as JSON or dict).
+    ``names``: the names the student's cells define (:class:`autograder.twoprocess.SplitConfig`);
+    before every cell the grader runs visibly here (a test cell), those the cell mentions are
+    bound (:func:`bind`) by this kernel's ``pre_run_cell`` hook, without a request of the
+    grader's."""
+    global _LINK, _NAMES
+    _NAMES = tuple(str(n) for n in names)
     if isinstance(info, str):
         import json
 
         info = json.loads(info)
     _LINK = _Link(dict(info))  # type: ignore[arg-type]
     _LINK.open()
+    global _HOOKED
+    try:
+        from IPython import get_ipython
+
+        shell = get_ipython()
+    except ImportError:
+        shell = None
+    if shell is not None and not _HOOKED:
+        shell.events.register("pre_run_cell", _bind_before_cell)
+        shell.events.register("post_run_cell", _release_after_cell)
+        _HOOKED = True
+
+
+_HOOKED = False
+_NAMES: tuple[str, ...] = ()
+
+
+def used_names(source: str) -> set[str] | None:
+    """Every identifier a cell mentions, or None when it does not parse (IPython magics)."""
+    import ast
+
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return None
+    return {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
+
+
+def _bind_before_cell(info=None) -> None:
+    """IPython's ``pre_run_cell`` event in the trusted kernel: bind the student's names that the
+    cell about to run uses (see :func:`connect`). A failure is written to this kernel's own
+    stderr (the grader's log), not to the cell; the test then misses the names it needed."""
+    used = used_names(str(getattr(info, "raw_cell", "") or ""))
+    names = [n for n in _NAMES if used is None or n in used]
+    if not names:
+        return
+    try:
+        bind(names)
+    except Exception as err:
+        print(f"autograder.trusted: binding {names} failed: {err}", file=sys.__stderr__)
+
+
+def _release_after_cell(result=None) -> None:
+    """IPython's ``post_run_cell`` event in the trusted kernel: after every cell the grader runs
+    visibly here (the test cells; its own requests are silent), end the student kernel's request
+    loop before this kernel replies, so the grader need not ask for it in a request of its own."""
+    with contextlib.suppress(Exception):
+        release()
 
 
 def release() -> None:
-    """End the student kernel's request loop after a test cell (the grader calls it), so that
-    the kernel runs the next cell of the notebook."""
+    """End the student kernel's request loop after a test cell (the trusted kernel's
+    ``post_run_cell`` hook calls it; the grader, when a test cell did not finish), so that the
+    kernel runs the next cell of the notebook."""
     if _LINK is not None:
         _LINK.release()
 

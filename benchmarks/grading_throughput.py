@@ -11,8 +11,8 @@ grades the same submissions, in one run, with
 
 then prints wall-clock time, CPU time (user + system of all child processes), the time per
 submission and the ratios against plain nbgrader. With ``--profile`` it grades one more
-submission alone and prints where its time goes (``AUTOGRADER_PROFILE``:
-:class:`autograder.loadsafe.ProfiledExecute`), as Markdown for ``benchmarks/grading_profile.md``.
+submission alone and prints where its time goes, wall-clock and CPU per phase
+(``AUTOGRADER_PROFILE``: :mod:`autograder.profiling`), as Markdown for ``benchmarks/README.md``.
 
 Usage (from the repository root)::
 
@@ -75,67 +75,70 @@ def class_grade(course: Path, assignment: str, *extra: str, env: dict | None = N
 
 
 def profile(root: Path, assignment: str) -> str:
-    """Grade one submission alone and say where its time goes (Markdown)."""
+    """Grade one submission alone and say where its time goes, wall-clock and CPU (Markdown).
+
+    The phases come from :mod:`autograder.profiling` (``AUTOGRADER_PROFILE``), recorded by the
+    class command (``student: ...``, ``class: ...``) and by the executor inside its nbgrader
+    process (``execute: ...``); indented phases are part of the phase above them. CPU counts the
+    process and its children (the kernels), so a phase whose CPU is far below its wall-clock time
+    waited."""
     course = make(root / "profile", assignment, ["p1"])
     rows = []
-    t = timed(
-        "plain `nbgrader autograde`, one submission",
-        lambda: h.run_nbgrader(course, "autograde", assignment, "--force"),
-    )
-    rows.append((t["label"], t["wall"]))
-    t = timed(
-        "`python -c 'import nbgrader.apps'` (nbgrader start-up, imports)",
-        lambda: subprocess.run([sys.executable, "-c", "import nbgrader.apps"], check=True),
-    )
-    rows.append((t["label"], t["wall"]))
-    t = timed(
-        "`nbgrader generate_assignment` (once per class run)",
-        lambda: h.run_nbgrader(course, "generate_assignment", assignment, "--force"),
-    )
-    rows.append((t["label"], t["wall"]))
+    for label, fn in (
+        (
+            "plain `nbgrader autograde`, one submission",
+            lambda: h.run_nbgrader(course, "autograde", assignment, "--force"),
+        ),
+        (
+            "`python -c 'import nbgrader.apps'` (nbgrader start-up, imports)",
+            lambda: subprocess.run([sys.executable, "-c", "import nbgrader.apps"], check=True),
+        ),
+    ):
+        t = timed(label, fn)
+        rows.append((label, 1, t["wall"], t["cpu"]))
     clear(course)
     prof = root / "profile.jsonl"
     env = {"AUTOGRADER_PROFILE": str(prof)}
-    t = timed(
-        "`python -m autograder grade --jobs 1`, one submission (whole command)",
-        lambda: class_grade(course, assignment, "--jobs", "1", env=env),
-    )
-    rows.append((t["label"], t["wall"]))
-    log = (course / ".autograder" / "logs" / assignment / "p1.log").read_text()
-    per: dict[str, float] = {}
-    count: dict[str, int] = {}
+    label = "`python -m autograder grade --jobs 1 --force`, one submission (whole command)"
+    t = timed(label, lambda: class_grade(course, assignment, "--jobs", "1", env=env))
+    rows.append((label, 1, t["wall"], t["cpu"]))
+    per: dict[str, list[float]] = {}
     for line in prof.read_text().splitlines():
-        for key, vals in json.loads(line)["times"].items():
-            per[key] = per.get(key, 0.0) + sum(vals)
-            count[key] = count.get(key, 0) + len(vals)
-    sub_rows = [(f"{k} ({count[k]}x)", v) for k, v in per.items()]
-    # the parts of the class command outside nbgrader: scan, feedback (in process), timed here
-    from autograder.batch import course_dirs
-    from autograder.feedback import write_feedback
-    from autograder.scan import scan_notebook
-
-    dirs = course_dirs(course)
-    t0 = time.perf_counter()
-    for path in sorted((dirs["submitted"] / "p1" / assignment).glob("*.ipynb")):
-        scan_notebook(path, dirs["release"] / assignment / path.name)
-    scan = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    write_feedback(course, assignment, "p1", dirs)
-    fb = time.perf_counter() - t0
-    lines = [
-        "| step | seconds |",
-        "|---|---|",
-        *[f"| {k} | {v:.2f} |" for k, v in rows],
-        "| **inside the class grader's nbgrader process** | |",
-        *[f"| {k} | {v:.2f} |" for k, v in sub_rows],
-        "| **in the class command itself (again, timed alone)** | |",
-        f"| scan of the submission | {scan:.2f} |",
-        f"| feedback page | {fb:.2f} |",
-    ]
-    warn = [ln for ln in log.splitlines() if "busy" in ln]
-    if warn:
-        lines.append(f"\n{len(warn)} cell(s) waited on a busy machine (CpuTimeExecute).")
-    return "\n".join(lines)
+        entry = json.loads(line)
+        acc = per.setdefault(entry["phase"], [0, 0.0, 0.0])
+        acc[0] += 1
+        acc[1] += entry["wall"]
+        acc[2] += entry["cpu"]
+    order = ["class: ", "student: ", "execute: "]
+    keys = sorted(per, key=lambda k: next(i for i, o in enumerate(order) if k.startswith(o)))
+    rows += [(k, int(per[k][0]), per[k][1], per[k][2]) for k in keys]
+    proc_key, exec_key = "student: nbgrader autograde process (all of it)", "execute: all of it"
+    if proc_key in per and exec_key in per:
+        rows.append(
+            (
+                "= nbgrader process outside the execute preprocessor (start-up, imports, "
+                "other preprocessors, gradebook)",
+                1,
+                per[proc_key][1] - per[exec_key][1],
+                float("nan"),
+            )
+        )
+    phases = [k for k in per if k.startswith(("class: ", "student: "))]
+    rows.append(
+        (
+            "= rest of the class command (start-up, imports, resume, CSV...)",
+            1,
+            t["wall"] - sum(per[k][1] for k in phases),
+            float("nan"),
+        )
+    )
+    return "\n".join(
+        [
+            "| step | times | wall s | CPU s |",
+            "|---|---|---|---|",
+            *[f"| {k} | {n} | {w:.2f} | {c:.2f} |" for k, n, w, c in rows],
+        ]
+    )
 
 
 def main(argv=None) -> int:
