@@ -36,6 +36,9 @@ from convkit.models import (
     small_resnet,
     vgg_block,
 )
+from convkit.models.fast import FastCNN
+from convkit.models.small import SmallCNN
+from convkit.training.train import seed_everything
 
 
 @pytest.fixture(autouse=True)
@@ -518,3 +521,21 @@ def test_models_package_reexports_the_blocks():
 
     assert Inception is blocks.Inception and BasicBlock is blocks.BasicBlock and Bottleneck is blocks.Bottleneck
     assert math.isclose(count_parameters(Inception(192, 64, (96, 128), (16, 32), 32)), inception(192, 64, (96, 128), (16, 32), 32))
+
+
+@pytest.mark.parametrize(
+    "make",
+    [lambda: LeNet5("original"), lambda: LeNet5("modern"), SmallCNN, FastCNN],
+    ids=["lenet-original", "lenet-modern", "small", "fast"],
+)
+def test_slicing_a_named_network_gives_its_layers(make):
+    """nn.Sequential slices call the subclass's constructor with the layers, which LeNet5,
+    SmallCNN and FastCNN reject; their slices are plain Sequentials sharing the layers."""
+    seed_everything(0)
+    net = make().eval()
+    x = torch.randn(2, 1, 28, 28)
+    head, tail = net[:4], net[4:]
+    assert type(head) is nn.Sequential and type(tail) is nn.Sequential
+    assert list(head) + list(tail) == list(net)
+    assert head[0] is net[0] and isinstance(net[0], nn.Module)
+    torch.testing.assert_close(tail(head(x)), net(x))

@@ -15,6 +15,7 @@ import numbers
 from torch import nn
 
 from convkit._validation import positive_int as _positive_int
+from convkit.models.utils import NamedSequential
 
 __all__ = ["FastCNN"]
 
@@ -45,7 +46,7 @@ def _block(c_in: int, c_out: int) -> list[nn.Module]:
     ]
 
 
-class FastCNN(nn.Sequential):
+class FastCNN(NamedSequential):
     r"""Three blocks of [Conv 3x3, MaxPool 2, BatchNorm, ReLU, Conv 3x3, BatchNorm, ReLU], a
     global max-pool and one linear layer whose output is scaled by ``logit_scale``.
 

@@ -9,11 +9,12 @@ import torch
 from torch import nn
 
 from convkit._validation import positive_int
+from convkit.models.utils import NamedSequential
 
 __all__ = ["LeNet5", "reference_training_seconds"]
 
 
-class LeNet5(nn.Sequential):
+class LeNet5(NamedSequential):
     r"""LeNet-5 for 28x28 images: two convolution blocks, then three fully connected layers.
 
     ============  ===========================================  ===================

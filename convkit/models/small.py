@@ -14,6 +14,7 @@ import torch
 from torch import nn
 
 from convkit._validation import positive_int as _positive_int
+from convkit.models.utils import NamedSequential
 
 __all__ = ["SmallCNN", "mc_dropout_predict"]
 
@@ -26,7 +27,7 @@ def _conv_bn_relu(c_in: int, c_out: int) -> list[nn.Module]:
     ]
 
 
-class SmallCNN(nn.Sequential):
+class SmallCNN(NamedSequential):
     r"""A compact VGG-style CNN with batch normalisation and dropout, for small grey images.
 
     ==========  ====================================================  ===========================

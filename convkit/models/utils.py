@@ -2,12 +2,47 @@
 
 from __future__ import annotations
 
+from collections import OrderedDict
+
 import torch
 from torch import nn
 
 from convkit._validation import positive_int
 
-__all__ = ["count_parameters", "layer_table", "format_layer_table", "copy_weights"]
+__all__ = [
+    "count_parameters",
+    "layer_table",
+    "format_layer_table",
+    "copy_weights",
+    "NamedSequential",
+]
+
+
+class NamedSequential(nn.Sequential):
+    """A :class:`torch.nn.Sequential` whose constructor takes its own arguments (a variant,
+    widths...) rather than the layers, and whose slices are plain :class:`~torch.nn.Sequential`.
+
+    ``nn.Sequential`` builds a slice by calling ``type(self)`` with the sliced layers, which a
+    subclass with its own arguments rejects; here ``net[:3]`` gives the first three layers, with
+    their names, as an ``nn.Sequential`` that shares their parameters. Indexing with an integer
+    returns the layer, as usual.
+
+    Examples::
+
+        >>> class Tiny(NamedSequential):
+        ...     def __init__(self, width: int):
+        ...         super().__init__(nn.Conv2d(1, width, 3), nn.ReLU(), nn.Flatten())
+        >>> Tiny(4)[:2]
+        Sequential(
+          (0): Conv2d(1, 4, kernel_size=(3, 3), stride=(1, 1))
+          (1): ReLU()
+        )
+    """
+
+    def __getitem__(self, idx):
+        if isinstance(idx, slice):
+            return nn.Sequential(OrderedDict(list(self._modules.items())[idx]))
+        return super().__getitem__(idx)
 
 
 def count_parameters(model: nn.Module, trainable_only: bool = False) -> int:
