@@ -322,6 +322,24 @@ def positive_tuple(value: Any, n: int, name: str) -> tuple[int, ...]:
     return out
 
 
+def widths_tuple(value: Any, n: int, name: str = "widths") -> tuple[int, ...]:
+    """A tuple or list of exactly ``n`` positive ints (a network's channel widths); an int is
+    not accepted, since one width for every block is rarely what was meant.
+
+    Examples::
+
+        >>> widths_tuple([16, 32, 64], 3)
+        (16, 32, 64)
+        >>> widths_tuple((16, 32), 3)
+        Traceback (most recent call last):
+        ...
+        TypeError: widths must be a tuple of 3 ints, got (16, 32)
+    """
+    if not isinstance(value, (tuple, list)) or len(value) != n:
+        raise TypeError(f"{name} must be a tuple of {n} ints, got {value!r}")
+    return tuple(positive_int(v, f"{name}[{i}]") for i, v in enumerate(value))
+
+
 def nonnegative_tuple(value: Any, n: int, name: str) -> tuple[int, ...]:
     """:func:`ntuple`, then require every entry to be >= 0 (``ValueError`` otherwise).
 

@@ -10,11 +10,10 @@ steps cost about as much as the convolutions themselves, so the network can be w
 
 from __future__ import annotations
 
-import numbers
-
 from torch import nn
 
 from convkit._validation import positive_int as _positive_int
+from convkit._validation import positive_real, widths_tuple
 from convkit.models.utils import NamedSequential
 
 __all__ = ["FastCNN"]
@@ -97,15 +96,10 @@ class FastCNN(NamedSequential):
         num_classes: int = 10,
         logit_scale: float = 0.125,
     ):
-        if not isinstance(widths, (tuple, list)) or len(widths) != 3:
-            raise TypeError(f"widths must be a tuple of 3 ints, got {widths!r}")
-        w1, w2, w3 = (_positive_int(w, f"widths[{i}]") for i, w in enumerate(widths))
+        w1, w2, w3 = widths_tuple(widths, 3)
         in_channels = _positive_int(in_channels, "in_channels")
         num_classes = _positive_int(num_classes, "num_classes")
-        if isinstance(logit_scale, bool) or not isinstance(logit_scale, numbers.Real):
-            raise TypeError(f"logit_scale must be a float, got {type(logit_scale).__name__}")
-        if not logit_scale > 0:
-            raise ValueError(f"logit_scale must be positive, got {logit_scale}")
+        logit_scale = positive_real(logit_scale, "logit_scale")
         super().__init__(
             *_block(in_channels, w1), *_block(w1, w2), *_block(w2, w3),
             nn.AdaptiveMaxPool2d(1), nn.Flatten(), nn.Linear(w3, num_classes),

@@ -14,6 +14,7 @@ import torch
 from torch import nn
 
 from convkit._validation import positive_int as _positive_int
+from convkit._validation import widths_tuple
 from convkit.models.utils import NamedSequential
 
 __all__ = ["SmallCNN", "mc_dropout_predict"]
@@ -79,9 +80,7 @@ class SmallCNN(NamedSequential):
         in_channels: int = 1,
         num_classes: int = 10,
     ):
-        if not isinstance(widths, (tuple, list)) or len(widths) != 3:
-            raise TypeError(f"widths must be a tuple of 3 ints, got {widths!r}")
-        w1, w2, w3 = (_positive_int(w, f"widths[{i}]") for i, w in enumerate(widths))
+        w1, w2, w3 = widths_tuple(widths, 3)
         hidden = _positive_int(hidden, "hidden")
         in_channels = _positive_int(in_channels, "in_channels")
         num_classes = _positive_int(num_classes, "num_classes")
