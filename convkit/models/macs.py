@@ -15,7 +15,7 @@ import torch
 from torch import nn
 from torch.utils.flop_counter import FlopCounterMode
 
-from convkit._validation import positive_int
+from convkit.models.utils import _check_input_size
 
 __all__ = ["count_macs"]
 
@@ -60,9 +60,7 @@ def count_macs(model: nn.Module, input_shape, *, by_module: bool = False):
     """
     if not isinstance(model, nn.Module):
         raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
-    if not isinstance(input_shape, (tuple, list)) or not input_shape:
-        raise TypeError(f"input_shape must be a tuple such as (3, 224, 224), got {input_shape!r}")
-    shape = tuple(positive_int(s, f"input_shape[{i}]") for i, s in enumerate(input_shape))
+    shape = _check_input_size(input_shape, "input_shape")
     if not isinstance(by_module, bool):
         raise TypeError(f"by_module must be a bool, got {type(by_module).__name__}")
     net = copy.deepcopy(model).to("meta")

@@ -58,10 +58,10 @@ def count_parameters(model: nn.Module, trainable_only: bool = False) -> int:
     return sum(p.numel() for p in model.parameters() if p.requires_grad or not trainable_only)
 
 
-def _check_input_size(input_size) -> tuple[int, ...]:
+def _check_input_size(input_size, name: str = "input_size") -> tuple[int, ...]:
     if not isinstance(input_size, (tuple, list)) or not input_size:
-        raise TypeError(f"input_size must be a tuple such as (1, 28, 28), got {input_size!r}")
-    return tuple(positive_int(s, f"input_size[{i}]") for i, s in enumerate(input_size))
+        raise TypeError(f"{name} must be a tuple such as (1, 28, 28), got {input_size!r}")
+    return tuple(positive_int(s, f"{name}[{i}]") for i, s in enumerate(input_size))
 
 
 def layer_table(
