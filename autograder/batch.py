@@ -267,29 +267,10 @@ def grade_student(
         shutil.rmtree(graded_dir, ignore_errors=True)
         return res
     args = ["autograde", assignment, "--student", student, "--force"]
-    log_path = log_dir / f"{student}.log"
     with profiling.phase("student: nbgrader autograde process (all of it)"):
-        if fork:
-            from autograder import nbfork
-
-            rc = nbfork.run(args, course, env, log_path, per_student_timeout)
-            log = log_path.read_text(errors="replace") if log_path.exists() else ""
-            if rc is None:
-                log += f"\nnbgrader {' '.join(args)} timed out after {per_student_timeout} s\n"
-        else:
-            try:
-                proc = subprocess.run(
-                    [sys.executable, "-m", "nbgrader", *args],
-                    cwd=course,
-                    env=env,
-                    capture_output=True,
-                    text=True,
-                    timeout=per_student_timeout,
-                )
-                rc, log = proc.returncode, proc.stdout + proc.stderr
-            except subprocess.TimeoutExpired as err:
-                rc, log = None, f"{err}\n{_text(err.stdout)}{_text(err.stderr)}"
-    log_path.write_text(log)
+        rc, log = _run_nbgrader(
+            args, course, env, log_dir / f"{student}.log", per_student_timeout, fork
+        )
     kernel_reasons = [e["reason"] for e in reports.take_reports(box) if e.get("reason")]
     sandbox.restore_owner(graded_dir, box)  # the kernel's user owned its working folder
     if rc is None:
@@ -308,6 +289,37 @@ def grade_student(
         return res
     with profiling.phase("student: read the autograded notebook + gradebook"):
         return _classify(res, course, assignment, student, graded_dir, box, kernel_reasons)
+
+
+def _run_nbgrader(
+    args: list[str], course: Path, env: dict, log_path: Path, timeout: float | None, fork: bool
+) -> tuple[int | None, str]:
+    """``nbgrader *args`` in ``course``: forked from the fork server (:mod:`autograder.nbfork`)
+    when ``fork``, else as a new ``python -m nbgrader``. Returns its exit status (None when it
+    ran out of ``timeout`` wall-clock seconds and was killed) and its output, which is also
+    written to ``log_path``."""
+    if fork:
+        from autograder import nbfork
+
+        rc = nbfork.run(args, course, env, log_path, timeout)
+        log = log_path.read_text(errors="replace") if log_path.exists() else ""
+        if rc is None:
+            log += f"\nnbgrader {' '.join(args)} timed out after {timeout} s\n"
+    else:
+        try:
+            proc = subprocess.run(
+                [sys.executable, "-m", "nbgrader", *args],
+                cwd=course,
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=timeout,
+            )
+            rc, log = proc.returncode, proc.stdout + proc.stderr
+        except subprocess.TimeoutExpired as err:
+            rc, log = None, f"{err}\n{_text(err.stdout)}{_text(err.stderr)}"
+    log_path.write_text(log)
+    return rc, log
 
 
 def _classify(res, course, assignment, student, graded_dir, box, kernel_reasons) -> Result:
@@ -588,22 +600,16 @@ def grade(
     log_dir.mkdir(parents=True, exist_ok=True)
     # The gradebook learns the assignment (and its hidden tests) from the source.
     with profiling.phase("class: nbgrader generate_assignment (once)"):
-        gen_args = ["generate_assignment", assignment, "--force"]
-        if client is None:  # from the fork server the students' processes come from
-            from autograder import nbfork
-
-            gen_log = log_dir / "generate_assignment.log"
-            rc = nbfork.run(gen_args, course, _env({}), gen_log, 3600)
-            gen_out = gen_log.read_text(errors="replace") if gen_log.exists() else ""
-        else:
-            proc = subprocess.run(
-                [sys.executable, "-m", "nbgrader", *gen_args],
-                cwd=course,
-                env=_env({}),
-                capture_output=True,
-                text=True,
-            )
-            rc, gen_out = proc.returncode, proc.stdout + proc.stderr
+        # without Dask, from the fork server the students' processes come from
+        fork = client is None
+        rc, gen_out = _run_nbgrader(
+            ["generate_assignment", assignment, "--force"],
+            course,
+            _env({}),
+            log_dir / "generate_assignment.log",
+            3600 if fork else None,
+            fork,
+        )
     if rc != 0:
         raise GradingError(f"nbgrader generate_assignment failed:\n{gen_out[-6000:]}")
 

@@ -92,7 +92,7 @@ def _child(args: list[str], cwd: str, env: dict, log: str) -> None:
     os._exit(code if isinstance(code, int) else (0 if code is None else 1))
 
 
-def run(args: list[str], cwd, env: dict, log, timeout: float) -> int | None:
+def run(args: list[str], cwd, env: dict, log, timeout: float | None) -> int | None:
     """``nbgrader *args`` in folder ``cwd`` with environment ``env``, its output (stdout and
     stderr) written to the file ``log``; the exit status, or None when it ran out of ``timeout``
     wall-clock seconds (it is then killed, as ``subprocess.run(..., timeout=)`` does)."""
