@@ -275,7 +275,12 @@ def grade_student(
     sandbox.restore_owner(graded_dir, box)  # the kernel's user owned its working folder
     if rc is None:
         res.status = "crashed"
-        res.reasons += [f"grading did not finish within {per_student_timeout} s"] + kernel_reasons
+        # no kernel reasons: the kernels were stopped because of this kill, and whether their
+        # launcher's report came in before this line is a matter of timing
+        res.reasons.append(
+            f"grading did not finish within {per_student_timeout} s (--student-timeout, "
+            "wall-clock): stopped, not graded"
+        )
         shutil.rmtree(graded_dir, ignore_errors=True)
         return res
     if rc != 0 or not graded_dir.is_dir() or not list(graded_dir.glob("*.ipynb")):

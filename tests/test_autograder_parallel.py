@@ -163,6 +163,62 @@ def test_a_loaded_machine_costs_time_not_points(sequential, tmp_path):
     assert summary_of(proc.stdout) == summary_of(seq_proc.stdout)
 
 
+HANGS = "import time\ntime.sleep(3600)"  # no CPU: only the per-student limit stops it
+STUDENT_TIMEOUT = 45  # wall-clock s; an honest student of this class needs well under 10 s
+
+
+def test_a_student_past_the_per_student_limit_is_reported_others_are_graded(sequential, tmp_path):
+    """``hal``'s answer cell sleeps: the per-cell limit (60 s, counted in CPU time, with a
+    wall-clock backstop of ten times that) never fires, so his nbgrader process runs into
+    ``--student-timeout`` and is killed. He gets a ``crashed`` row that says so; the students
+    graded before, beside (``--jobs 2``) and after him get the rows of the quiet sequential run."""
+    _, _, seq_rows, _ = sequential
+    course = fx.make_course(tmp_path / "course", cell_timeout=60)
+    others = ("alice", "carol", "dave")  # honest, wrong, a kernel that dies
+    for student in others:
+        fx.submit(course, student, fx.fill(fx.released(course), **CLASS[student]))
+    fx.submit(course, "hal", fx.fill(fx.released(course), relu=HANGS))
+    expected = {r["student_id"]: r for r in seq_rows if r["student_id"] in others}
+    for jobs in ("1", "2"):
+        proc = grade(course, "--jobs", jobs, "--force", "--student-timeout", str(STUDENT_TIMEOUT))
+        rows = {r["student_id"]: r for r in csv_rows(course / f"grades-{fx.ASSIGNMENT}.csv")}
+        hal = rows.pop("hal")
+        assert rows == expected, (jobs, proc.stdout)
+        assert (hal["status"], hal["score"], hal["flagged"]) == ("crashed", "", "no"), hal
+        assert hal["reasons"] == (
+            f"grading did not finish within {STUDENT_TIMEOUT} s (--student-timeout, "
+            "wall-clock): stopped, not graded"
+        ), hal
+        assert f"hal: {hal['reasons']}" in proc.stdout  # in the summary
+        assert not (course / "autograded" / "hal").joinpath(fx.ASSIGNMENT).exists()
+        assert not (course / "feedback" / "hal").exists()
+    _no_kernel_left(course)
+
+
+def _no_kernel_left(course: Path) -> None:
+    """No process (a kernel, its sandbox, its launcher) still works in the course folder a few
+    seconds after the run: the killed student's kernels went with his nbgrader process."""
+    import time
+
+    import psutil  # type: ignore[import-untyped]
+
+    def left():
+        out = []
+        for p in psutil.process_iter(["pid", "cmdline"]):
+            try:
+                cwd = p.cwd()
+            except psutil.Error:
+                continue
+            if cwd.startswith(str(course)):
+                out.append((p.pid, cwd, p.info["cmdline"]))
+        return out
+
+    deadline = time.monotonic() + 20
+    while left() and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert not left(), left()
+
+
 # -- the pieces ------------------------------------------------------------------------------
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from autograder import nbfork, profiling
+from autograder import batch, nbfork, profiling
 from autograder.loadsafe import CpuTimeExecute, ProfiledExecute
 from autograder.twoprocess import SplitExecute
 
@@ -126,3 +126,17 @@ def test_a_process_past_its_time_is_killed(forked, tmp_path):
     pid = int((tmp_path / "pid").read_text())
     with pytest.raises(ProcessLookupError):
         os.kill(pid, 0)
+
+
+@pytest.mark.parametrize("fork", [True, False], ids=["fork-server", "python-m-nbgrader"])
+def test_run_nbgrader_past_its_time_gives_none_and_says_so(forked, tmp_path, fork):
+    """The class grader's one way to run nbgrader, both branches: a process that outlives its
+    wall-clock limit is killed, its status is None (the student's time-out) and the log says so."""
+    (tmp_path / "nbgrader_config.py").write_text("import time\ntime.sleep(600)\n")
+    log_path = tmp_path / "out.log"
+    t0 = time.monotonic()
+    rc, log = batch._run_nbgrader(["list"], tmp_path, _env(), log_path, 5, fork)
+    assert rc is None
+    assert time.monotonic() - t0 < 60
+    assert "timed out after 5" in log, log
+    assert log_path.read_text() == log
