@@ -207,6 +207,26 @@ def stderr_notes(folder: Path) -> list[str]:
     ]
 
 
+def trusted_setup_notes(folder: Path) -> list[str]:
+    """One reason per setup cell whose copy in the trusted kernel failed (two-process grading,
+    ``nb.metadata["autograder"]["trusted_setup_errors"]``, written by
+    :class:`autograder.twoprocess.SplitExecute`): the test cells that use what it defines fail
+    too, and the student must not take that as their own zero."""
+    import nbformat
+
+    notes = []
+    for path in sorted(folder.glob("*.ipynb")):
+        nb = nbformat.read(str(path), as_version=4)
+        for err in nb.metadata.get("autograder", {}).get("trusted_setup_errors", []):
+            cell = int(err.get("cell_index", -1)) + 1
+            notes.append(
+                f"grader error: the trusted copy of setup cell {cell} of {path.name} failed "
+                f"({err.get('ename', '?')}: {str(err.get('evalue', ''))[:200]}); "
+                "test cells that need it may have failed for that reason"
+            )
+    return notes
+
+
 def gradebook_scores(course: Path, assignment: str, student: str):
     from nbgrader.api import Gradebook, MissingEntry
 
@@ -296,6 +316,23 @@ def grade_student(
         return _classify(res, course, assignment, student, graded_dir, box, kernel_reasons)
 
 
+def may_owe_to_neighbours(r: Result) -> bool:
+    """Whether a result of a run with ``--jobs`` > 1 may depend on the students graded at the same
+    time, so that it is taken again with nobody beside it (:func:`grade`): a process limit hit
+    (``RLIMIT_NPROC`` counts every process of the kernel's user, the concurrent kernels'
+    included, so a fork bomb beside an honest student can use up that student's share), a
+    grader error (:func:`trusted_setup_notes`), or a kernel that died or nbgrader that failed
+    without a limit of its own named (the machine's memory is shared too). Not the CPU-time
+    limit (CPU time is the kernel's own) nor the per-student time-out (a second try would cost
+    that time again)."""
+    reasons = r.reasons + [str(f) for f in r.flags]
+    if any("process limit" in x or x.startswith("grader error:") for x in reasons):
+        return True
+    return r.status == "crashed" and not any(
+        x.startswith(("CPU-time limit:", "grading did not finish within")) for x in reasons
+    )
+
+
 def _run_nbgrader(
     args: list[str], course: Path, env: dict, log_path: Path, timeout: float | None, fork: bool
 ) -> tuple[int | None, str]:
@@ -334,7 +371,7 @@ def _classify(res, course, assignment, student, graded_dir, box, kernel_reasons)
         res.reasons.append("a cell exceeded the time limit (it scores 0, later cells were graded)")
     res.flags += forbidden
     res.reasons += kernel_reasons + reports.limit_reasons(graded_dir, box)
-    res.reasons += stderr_notes(graded_dir)
+    res.reasons += stderr_notes(graded_dir) + trusted_setup_notes(graded_dir)
     res.score, res.max_score = gradebook_scores(course, assignment, student)
     return res
 
@@ -366,7 +403,9 @@ def write_extra_config(folder: Path, kernel_ipc: Path) -> Path:
         "c.SplitExecute.trusted_startup_timeout = 300\n"
         f"c.Execute.kernel_name = {sandbox.KERNEL_NAME!r}\n"
         "# the outputs of a finished cell may lag on a loaded machine: wait, do not fail\n"
-        "c.Execute.iopub_timeout = 60\n"
+        "c.Execute.iopub_timeout = 300\n"
+        "# a kernel that imports torch in a sandbox on a loaded machine starts slowly\n"
+        "c.Execute.startup_timeout = 300\n"
         "# once the last cell's results are in, the student's kernel is killed (with its\n"
         "# sandbox: bwrap --die-with-parent), not asked to exit and waited for\n"
         "c.Execute.shutdown_kernel = 'immediate'\n"
@@ -527,7 +566,10 @@ def grade(
         similarity: compare the answer cells with the reference and between students
             (:func:`flag_similar`).
         jobs: students graded at once, each in its own nbgrader process, sandbox and kernels
-            (``None``: the number of cores, :func:`autograder.parallel.default_jobs`).
+            (``None``: the number of cores, :func:`autograder.parallel.default_jobs`); a student
+            whose result may depend on those graded beside them (:func:`may_owe_to_neighbours`)
+            is graded again alone once the others are done, so the grades are those of
+            ``jobs=1``.
         force: regrade everyone; otherwise a student whose submission, assignment source and
             settings are unchanged since a recorded run keeps that result
             (:mod:`autograder.resume`).
@@ -712,7 +754,22 @@ def grade(
             if s in kept:
                 done(s, kept[s])
         if client is None:
-            graded_now = parallel.run_all(todo, grade_one, jobs or parallel.default_jobs(), done)
+            n_jobs = jobs or parallel.default_jobs()
+            again: list[str] = []
+
+            def first_pass(student: str, r: Result) -> None:
+                if n_jobs > 1 and may_owe_to_neighbours(r):
+                    again.append(student)  # recorded and shown after the second pass
+                else:
+                    done(student, r)
+
+            graded_now = parallel.run_all(todo, grade_one, n_jobs, first_pass)
+            if again:
+                say(
+                    f"grading {len(again)} student(s) again, one at a time, whose result may "
+                    f"depend on the students graded beside them: {', '.join(sorted(again))}"
+                )
+                graded_now.update(parallel.run_all(sorted(again), grade_one, 1, done))
         else:
             from autograder import dask_grading
 

@@ -10,7 +10,8 @@ not the cell, and the executor waits another period. A cell that burns CPU (an e
 stopped once it has used the limit in CPU time, as before; a cell that sleeps or waits is stopped
 by the wall-clock backstop (``wall_factor`` times the limit). Either way the cell times out as
 nbgrader's does (interrupt, ``CellTimeoutError``), so statuses and scores are unchanged on a quiet
-machine.
+machine. The trusted kernel's requests outside cells get the backstop too (nbclient would wait
+only ``Execute.timeout`` wall-clock seconds for them).
 """
 
 from __future__ import annotations
@@ -75,6 +76,21 @@ class CpuTimeExecute(SplitExecute):
             timeout,
         )
         return True
+
+    async def _async_trusted_run(self, code):
+        """A request to the trusted kernel outside a cell (connecting it to the student's kernel,
+        the trusted copy of a setup cell, ending a test cell's request loop). nbclient waits for
+        its reply ``Execute.timeout`` seconds of wall-clock time, then interrupts and gets no
+        reply, which would fail the whole notebook or lose a setup cell that the test cells
+        need: on a busy machine, a generous ``wall_factor`` times that instead (the backstop of a
+        cell)."""
+        saved = self.timeout  # a traitlets trait of nbclient
+        if saved and saved > 0:
+            self.timeout = int(self.wall_factor * saved)
+        try:
+            return await super()._async_trusted_run(code)
+        finally:
+            self.timeout = saved
 
     async def _async_handle_timeout(self, timeout, cell=None):
         if cell is not None and self._starved(timeout):

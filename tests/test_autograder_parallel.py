@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from autograder import gblock, parallel, progress, resume
+from autograder import batch, gblock, parallel, progress, resume
 from tests.adversarial import fixture as fx
 from tests.grading.harness import run_class_grader
 
@@ -99,14 +99,8 @@ def test_the_sequential_run_grades_the_class_as_expected(sequential):
     ]
 
 
-def test_two_jobs_give_the_same_csv_gradebook_and_summary(sequential, tmp_path):
-    _, seq_proc, seq_rows, seq_scores = sequential
-    course = make_class(tmp_path)
-    proc = grade(course, "--jobs", "2")
-    assert csv_rows(course / f"grades-{fx.ASSIGNMENT}.csv") == seq_rows
-    assert scores(course) == seq_scores
-    assert summary_of(proc.stdout) == summary_of(seq_proc.stdout)
-    assert len(LINE.findall(proc.stdout)) == 6  # one plain line per student (not a terminal)
+# --jobs 2 against the sequential run: the whole adversarial class, in
+# tests/adversarial/test_adversarial.py::test_two_jobs_grade_the_class_as_the_sequential_run
 
 
 def test_resume_grades_only_new_or_changed_submissions(sequential, tmp_path):
@@ -342,3 +336,19 @@ def test_progress_plain_lines_without_a_terminal_and_a_bar_on_one():
         p.student("b", "graded 1/1")
     text = tty.getvalue()
     assert "[1/2] b: graded 1/1" in text and "1/2" in text and "student/s" in text
+
+
+def test_results_that_may_owe_to_concurrent_students_are_taken_again_alone():
+    def result(status, *reasons):
+        return batch.Result("s", status=status, reasons=list(reasons))
+
+    again = batch.may_owe_to_neighbours
+    assert again(result("graded", "process limit (64 processes and threads, --max-procs) hit"))
+    assert again(result("crashed", "kernel died (exit 1); see adv/s.log"))
+    killed = "the grading kernel was killed by SIGKILL (by its own code, the system, or the "
+    assert again(result("crashed", killed + "CPU-time limit 5 s after an ignored SIGXCPU)"))
+    assert not again(result("graded"))
+    assert not again(result("timeout", "a cell exceeded the time limit"))
+    assert not again(result("invalid", "a.ipynb is not a valid notebook"))
+    assert not again(result("crashed", "CPU-time limit: the grading kernel used its 8 s", killed))
+    assert not again(result("crashed", "grading did not finish within 45 s (--student-timeout"))

@@ -140,3 +140,37 @@ def test_run_nbgrader_past_its_time_gives_none_and_says_so(forked, tmp_path, for
     assert time.monotonic() - t0 < 60
     assert "timed out after 5" in log, log
     assert log_path.read_text() == log
+
+
+def test_trusted_kernel_requests_wait_the_wall_clock_backstop(monkeypatch):
+    """nbclient waits ``Execute.timeout`` wall-clock seconds for a reply outside a cell; the
+    trusted kernel's requests (connect, setup copies, release) get ``wall_factor`` times that, and
+    the cells' own limit is restored afterwards."""
+    import asyncio
+
+    seen = []
+
+    async def trusted_run(self, code):
+        seen.append(self.timeout)
+        return {"content": {"status": "ok"}}
+
+    monkeypatch.setattr(SplitExecute, "_async_trusted_run", trusted_run)
+    ex = CpuTimeExecute(timeout=6, wall_factor=10.0)
+    assert asyncio.run(ex._async_trusted_run("x = 1")) == {"content": {"status": "ok"}}
+    assert seen == [60] and ex.timeout == 6
+
+
+def test_a_failed_trusted_setup_copy_is_a_reason_and_a_second_try(tmp_path):
+    import nbformat
+    from nbformat.v4 import new_notebook
+
+    nb = new_notebook()
+    nb.metadata["autograder"] = {
+        "trusted_setup_errors": [{"cell_index": 1, "ename": "no reply", "evalue": ""}]
+    }
+    nbformat.write(nb, tmp_path / "a.ipynb")
+    (note,) = batch.trusted_setup_notes(tmp_path)
+    assert note.startswith("grader error: the trusted copy of setup cell 2 of a.ipynb failed")
+    assert batch.may_owe_to_neighbours(batch.Result("s", reasons=[note]))
+    nbformat.write(new_notebook(), tmp_path / "a.ipynb")
+    assert batch.trusted_setup_notes(tmp_path) == []

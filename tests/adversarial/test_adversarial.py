@@ -213,6 +213,46 @@ def test_feedback_has_scores_not_hidden_tests(graded):
     assert "hidden tests are not shown" in page
 
 
+def _as_graded(course: Path, proc) -> tuple[str, str, dict]:
+    """A run's CSV, summary and per-cell scores of every student, with the folder that holds the
+    course written as ``<root>`` (the cheats' paths point into their own course)."""
+    root = str(course.parent)
+    text = (course / f"grades-{fx.ASSIGNMENT}.csv").read_text().replace(root, "<root>")
+    summary = proc.stdout[proc.stdout.index("summary:") : proc.stdout.index("CSV:")]
+    summary = summary.replace(root, "<root>")
+    rows = csv.DictReader(text.splitlines())
+    students = [r["student_id"] for r in rows if r["status"] != "invalid"]
+    return text, summary, {s: cell_scores(course, s) for s in students}
+
+
+def test_two_jobs_grade_the_class_as_the_sequential_run(graded, tmp_path_factory):
+    """The whole adversarial class again, two students at a time (``--jobs 2``: each in its own
+    nbgrader process, sandbox and kernels, beside a cheat, a crash, an endless loop or a flood):
+    the CSV (grades, status, flags, reasons), the summary and every cell's score in the gradebook
+    are those of the sequential run."""
+    seq_course, seq_proc, _, _ = graded
+    # "adv1" beside the fixture's "adv0": the same length, so truncated reasons cut alike
+    course = fx.make_course(tmp_path_factory.mktemp("adv") / "course")
+    assert len(str(course)) == len(str(seq_course))
+    for student, answers in HONEST.items():
+        fx.submit(course, student, fx.fill(fx.released(course), **answers))
+    for student, nb in cheats(course).items():
+        fx.submit(course, student, nb)
+    proc = run_grade(course, "--jobs", "2")
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    csv_two, summary_two, cells_two = _as_graded(course, proc)
+    csv_one, summary_one, cells_one = _as_graded(seq_course, seq_proc)
+    assert csv_two == csv_one
+    assert summary_two == summary_one
+    assert cells_two == cells_one
+    # the crash may owe to its neighbour (batch.may_owe_to_neighbours): graded again, alone
+    assert "grading 1 student(s) again, one at a time" in proc.stdout, proc.stdout
+    assert re.search(r"again, one at a time, .*: killed$", proc.stdout, re.M), proc.stdout
+    # one plain progress line per student (not a terminal)
+    done = re.findall(r"^\[\d+/\d+\] (\S+): ", proc.stdout, re.M)
+    assert sorted(done) == sorted(r["student_id"] for r in csv.DictReader(csv_one.splitlines()))
+
+
 def test_refuses_loudly_without_sandbox_then_allowed_and_idempotent(tmp_path):
     course = fx.make_course(tmp_path / "course")
     fx.submit(course, "alice", fx.fill(fx.released(course)))

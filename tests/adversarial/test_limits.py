@@ -2,9 +2,10 @@
 
 One class is graded by ``python -m autograder grade`` (real nbgrader, bwrap) with small limits:
 ``--cpu-seconds 8 --memory-gb 3 --file-mb 16 --max-procs 64`` and a cell timeout of 60 s, so a
-CPU burner meets the CPU-time rlimit long before the cell timeout. Two honest students (one graded
-before the offenders, one after the fork bomb) keep full marks; each offender is reported with the
-limit it hit, never as a silent 0:
+CPU burner meets the CPU-time rlimit long before the cell timeout. It is graded two students at a
+time (``--jobs 2``), so every offender runs beside another student; what the tests expect is what
+a sequential run gives. Two honest students (one graded before the offenders, one after the fork
+bomb) keep full marks; each offender is reported with the limit it hit, never as a silent 0:
 
 * ``cpu-burner`` (a loop at the top of its answer cell): the kernel is stopped by SIGXCPU, the
   student is ``crashed`` and the reason names the CPU-time limit;
@@ -12,7 +13,9 @@ limit it hit, never as a silent 0:
   reason names the memory limit and the cell;
 * ``fork-bomb`` (forks until it cannot, every child stays): ``fork`` fails after fewer than 64
   forks, ``test_relu`` scores 0, the reason names the process limit; the student graded next
-  (``zoe``) is not affected;
+  (``zoe``) is not affected; the process limit counts every process of the kernel's user, the
+  neighbour's kernel included, so that student is graded again alone at the end of the run
+  (:func:`autograder.batch.may_owe_to_neighbours`);
 * ``big-file`` (64 MiB written from ``relu``): ``File too large``, ``test_relu`` scores 0;
 * ``tamper-grader`` appends code to the grader's nbgrader config and kernelspec (their paths are in
   the kernel's environment): neither is visible in the sandbox, later students are graded as usual;
@@ -29,6 +32,7 @@ from __future__ import annotations
 
 import csv
 import os
+import re
 import secrets
 import shutil
 import stat
@@ -97,7 +101,7 @@ def limited(tmp_path_factory):
             fx.submit(course, student, fx.fill(fx.released(course), **answers))
         fx.submit(course, "zoe", fx.fill(fx.released(course)))  # graded after the fork bomb
         extra = LIMITS + (["--kernel-user", str(KERNEL_UID)] if AS_ROOT else [])
-        proc = run_grade(course, *extra, env=FEW_THREADS)
+        proc = run_grade(course, *extra, "--jobs", "2", env=FEW_THREADS)
     finally:
         shutil.rmtree(secret_dir)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
@@ -152,6 +156,7 @@ def test_a_limit_hit_zeroes_the_cell_and_says_which_limit(limited, student, limi
     assert limit in row["reasons"] and flag in row["reasons"] and where in row["reasons"], row
     assert f"{student}: {limit}" in proc.stdout  # in the summary too
     if student == "fork-bomb":  # stopped by --max-procs, not by something larger
+        assert re.search(r"again, one at a time, .*: fork-bomb$", proc.stdout, re.M), proc.stdout
         forked = int(printed(course, student).split("forked ")[1].split()[0])
         assert 0 < forked < 64, forked
 
