@@ -688,14 +688,15 @@ def grade(
             old = state.lookup(s, fps[s])
             graded = dirs["autograded"] / s / assignment
             # kept: what does not depend on the machine (a student who ran out of wall-clock
-            # time, or hit the per-user process limit that concurrent kernels share, or whose
-            # task failed on a Dask cluster, is graded again)
+            # time, or hit the per-user process limit that concurrent kernels share, or met a
+            # grader error, or whose task failed on a Dask cluster, is graded again)
             if (
                 old is not None
                 and (old.get("status") in ("invalid", "crashed") or graded.is_dir())
                 and not any(
                     "did not finish within" in r
                     or "process limit" in r
+                    or r.startswith("grader error:")  # trusted_setup_notes
                     or r.startswith("on the Dask cluster: ")  # dask_grading.FAILED
                     for r in old.get("reasons", [])
                 )

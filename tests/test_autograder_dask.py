@@ -2,7 +2,8 @@
 
 A real ``dask scheduler`` and two ``dask worker`` processes, started with Dask's own command-line
 tools on 127.0.0.1, grade a small class of the adversarial fixture (an honest student, a wrong
-answer, a kernel that dies, a file that is not a notebook); the CSV, the gradebook's scores and
+answer, a kernel that dies, a cell that never ends, a call of the reference through an alias, a
+file that is not a notebook); the CSV, the gradebook's scores and
 the summary must equal those of a ``--jobs 1`` run. A task that raises and a task whose worker
 dies each give their student a ``crashed`` row while the others are graded.
 """
@@ -40,6 +41,11 @@ CLASS = {
     "alice": {},
     "carol": {"relu": "def relu(x):\n    return np.abs(x)"},  # wrong
     "dave": {"corr2d": "import os\nos._exit(3)"},  # the kernel dies
+    "erin": {"relu": "while True:\n    pass"},  # the cell never ends: timeout, later cells graded
+    # the reference called through an alias: flagged by the scan and by the worker's guard
+    "mallory": {
+        "corr2d": "from convkit import corr2d as _c\ndef corr2d(x, k):\n    return _c(x, k)"
+    },
 }
 
 
@@ -135,7 +141,12 @@ def test_the_cluster_grades_the_class_as_one_process_does(sequential, on_dask, s
     course, proc = on_dask
     assert f"on the Dask cluster at {scheduler[0]}" in proc.stdout, proc.stdout
     status = {r["student_id"]: r["status"] for r in seq_rows}
-    assert status == {"alice": "graded", "carol": "graded", "dave": "crashed", "frank": "invalid"}
+    assert status == {
+        "alice": "graded", "carol": "graded", "dave": "crashed", "erin": "timeout",
+        "frank": "invalid", "mallory": "graded",
+    }  # fmt: skip
+    mallory = next(r for r in seq_rows if r["student_id"] == "mallory")
+    assert mallory["flagged"] == "yes" and "forbidden call" in mallory["reasons"], mallory
     assert csv_rows(course / f"grades-{fx.ASSIGNMENT}.csv") == seq_rows, proc.stdout
     assert scores(course) == seq_scores
     assert summary_of(proc.stdout) == summary_of(seq_proc.stdout)
@@ -162,8 +173,8 @@ def test_a_second_run_keeps_the_graded_and_regrades_a_failed_task(on_dask, sched
     # the scheduler named by its scheduler file, as on a cluster whose address is not known
     again = run_class_grader(course, fx.ASSIGNMENT, "--scheduler", str(scheduler[1]), timeout=900)
     assert again.returncode == 0, again.stdout[-3000:] + again.stderr[-3000:]
-    assert "resuming: 3 student(s)" in again.stdout and "grading 1" in again.stdout, again.stdout
-    assert "(alice, dave, frank)" in again.stdout, again.stdout
+    assert "resuming: 5 student(s)" in again.stdout and "grading 1" in again.stdout, again.stdout
+    assert "(alice, dave, erin, frank, mallory)" in again.stdout, again.stdout
     assert f"on the Dask cluster at {scheduler[0]}" in again.stdout, again.stdout
     assert csv_rows(course / f"grades-{fx.ASSIGNMENT}.csv") == sequential[1]
 
