@@ -188,6 +188,9 @@ class Guard:
         self.shell = shell
         self.trusted = frozenset(trusted)
         self.policy = policy
+        self._builtin_name = policy.builtin_name
+        #: code object -> (whether it is the student's, the forbidden function it is or None)
+        self._code_info: dict = {}
         self.token = token
         self.violations: list[dict] = []
         self._reported = 0
@@ -308,24 +311,35 @@ class Guard:
 
     # ---------------------------------------------------------------- the profiler hook
     def hook(self, frame, event, arg):
-        if event == "return":
+        # the events by how often they come: a C function's call and return (once each per
+        # call), then a Python function's; what a Python code object is comes from one lookup
+        if event == "c_return":
+            return
+        if event == "c_call":
+            name = self._builtin_name(arg)
+            if name is None:
+                return
+            caller = frame
+        elif event == "call":
+            code = frame.f_code
+            seen = self._code_info.get(code)
+            if seen is None:
+                seen = self._code_info[code] = (
+                    self._frame_kind(frame) == "student",
+                    self.policy.python_function(frame),
+                )
+            if seen[0] and self._called_by_instructor(frame.f_back):
+                self._snapshot_inputs(frame)
+            name = seen[1]
+            if name is None:
+                return
+            caller = frame.f_back
+        elif event == "return":
             if self._inputs:
                 saved = self._inputs.pop(frame, None)
                 if saved:
                     self._check_inputs(frame, saved)
             return
-        if event == "call":
-            if self._frame_kind(frame) == "student" and self._called_by_instructor(frame.f_back):
-                self._snapshot_inputs(frame)
-            name = self.policy.python_function(frame)
-            if name is None:
-                return
-            caller = frame.f_back
-        elif event == "c_call":
-            name = self.policy.builtin_name(arg)
-            if name is None:
-                return
-            caller = frame
         else:
             return
         tampering = self.policy.is_tampering(name)
@@ -410,7 +424,9 @@ class Guard:
     def trust_file(self, filename: str) -> None:
         """Count code compiled under ``filename`` as the instructor's (the trusted process's
         functions rebuilt in this kernel, :mod:`autograder.serve`)."""
-        self._kinds[filename] = "instructor"
+        if self._kinds.get(filename) != "instructor":
+            self._kinds[filename] = "instructor"
+            self._code_info.clear()  # (code seen under that name was counted as the student's)
 
     # ---------------------------------------------------------------- cell events
     def _record(self, kind: str, message: str) -> None:
@@ -588,7 +604,7 @@ class Guard:
                 "rebinding",
                 "student code replaced "
                 + ", ".join(sorted(set(modules)))
-                + ", which the grader relies on; restored",
+                + ", which the tests rely on; restored",
             )
 
     # ---------------------------------------------------------------- report
