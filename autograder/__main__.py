@@ -69,13 +69,7 @@ def main(argv=None) -> int:
         action=argparse.BooleanOptionalAction,
         default=None,
         help="the kernel sees only the assignment's handout copy of convkit, no reference "
-        "(default: on exactly when the hidden tests run in a trusted process)",
-    )
-    g.add_argument(
-        "--single-kernel",
-        action="store_true",
-        help="run the hidden tests in the student's kernel, as plain nbgrader does, instead of a "
-        "trusted kernel outside the sandbox (weaker: student code can reach the tests)",
+        "(default: on when the assignment has a handout list, autograder.handout.HANDOUT)",
     )
     g.add_argument(
         "--no-similarity",
@@ -158,7 +152,6 @@ def main(argv=None) -> int:
                 csv_path=a.csv,
                 feedback=not a.no_feedback,
                 handout=a.handout,
-                two_process=not a.single_kernel,
                 similarity=not a.no_similarity,
                 jobs=a.jobs,
                 force=a.force,

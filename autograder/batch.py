@@ -430,7 +430,6 @@ class RunSettings:
     max_procs: int | None
     kernel_user: str | None
     sandboxed: bool
-    two_process: bool
     handout: bool
     policy: GradingPolicy
     trusted: tuple[str, ...]
@@ -458,7 +457,7 @@ def grade_isolated(
         # unsandboxed kernels start without the launcher: no limits (sandboxed=False says so)
         box = sandbox.box_config(
             ipc,
-            **course_view(course, run.handout, run.two_process, run.assignment),
+            **course_view(course, run.handout, run.assignment),
             assignment=run.assignment,
             cpu_seconds=run.cpu_seconds,
             memory_bytes=run.memory_bytes,
@@ -496,9 +495,7 @@ def grade_isolated(
     return r, box
 
 
-def course_view(
-    course: Path, handout: bool | None, two_process: bool = True, assignment: str | None = None
-) -> dict:
+def course_view(course: Path, handout: bool | None, assignment: str | None = None) -> dict:
     """What of the course the grading kernel sees, as :func:`autograder.sandbox.box_config`'s
     ``hide``/``readonly``/``handout`` arguments: the course's packages read-only (``convkit`` as
     its handout copy when ``handout``, default :func:`autograder.handout.default_handout`); the
@@ -511,7 +508,7 @@ def course_view(
     return {
         "hide": hide,
         "readonly": readonly,
-        "handout": default_handout(two_process, assignment) if handout is None else bool(handout),
+        "handout": default_handout(assignment) if handout is None else bool(handout),
     }
 
 
@@ -528,7 +525,6 @@ def grade(
     kernel_user: str | None = None,
     csv_path: Path | None = None,
     feedback: bool = True,
-    two_process: bool = True,
     handout: bool | None = None,
     similarity: bool = True,
     jobs: int | None = 1,
@@ -558,11 +554,10 @@ def grade(
         kernel_user: when grading as root, the unprivileged user the kernel runs as.
         csv_path: where to write the CSV (default ``<course>/grades-<assignment>.csv``).
         feedback: write feedback pages without the hidden tests.
-        two_process: run the test cells in a trusted kernel outside the sandbox
-            (:mod:`autograder.twoprocess`); ``False``: in the student's kernel, as nbgrader does.
         handout: the kernel sees only the assignment's handout copy of convkit, no reference
-            (:mod:`autograder.handout`); ``None``: on when ``two_process`` (in one kernel the
-            hidden tests import the references there) and the assignment has a handout list.
+            (:mod:`autograder.handout`); ``None``: on when the assignment has a handout list.
+            The test cells always run in a trusted kernel outside the sandbox
+            (:mod:`autograder.twoprocess`).
         similarity: compare the answer cells with the reference and between students
             (:func:`flag_similar`).
         jobs: students graded at once, each in its own nbgrader process, sandbox and kernels
@@ -662,16 +657,12 @@ def grade(
 
     with profiling.phase("class: hashes of the instructor's cells, split config (once)"):
         trusted = trusted_hashes(dirs["source"] / assignment, dirs["release"] / assignment)
-        view = course_view(course, handout, two_process, assignment)
-        split = (
-            split_config(sorted((dirs["source"] / assignment).glob("*.ipynb"))).to_json()
-            if two_process
-            else None
-        )
+        view = course_view(course, handout, assignment)
+        split = split_config(sorted((dirs["source"] / assignment).glob("*.ipynb"))).to_json()
     gb_lock = work / "gradebook.lock"
     settings = dict(
         cpu_seconds=cpu_seconds, memory_bytes=memory_bytes, file_bytes=file_bytes,
-        max_procs=max_procs, kernel_user=kernel_user, two_process=two_process,
+        max_procs=max_procs, kernel_user=kernel_user, two_process=True,  # old runs still match
         handout=view["handout"],
         sandboxed=sandboxed, policy=dataclasses.asdict(policy) if dataclasses.is_dataclass(policy)
         else repr(policy),
@@ -713,7 +704,7 @@ def grade(
     run = RunSettings(
         assignment=assignment, per_student_timeout=per_student_timeout, cpu_seconds=cpu_seconds,
         memory_bytes=memory_bytes, file_bytes=file_bytes, max_procs=max_procs,
-        kernel_user=kernel_user, sandboxed=sandboxed, two_process=two_process,
+        kernel_user=kernel_user, sandboxed=sandboxed,
         handout=bool(view["handout"]), policy=policy, trusted=tuple(trusted), split=split,
     )  # fmt: skip
     announced: list = []
@@ -726,7 +717,7 @@ def grade(
             f"the kernel sees {'the handout copy' if box.handout else 'all'} of convkit"
             + (
                 f" ({assignment!r} has no list in autograder.handout.HANDOUT)"
-                if not box.handout and handout is None and two_process
+                if not box.handout and handout is None
                 else ""
             )
             + (f"; pretrained weights from {sandbox.WEIGHTS_DIR}" if box.setenv else "")

@@ -1,29 +1,30 @@
-"""The notebook-wide guard, installed inside the grading kernel before the first cell runs.
+"""The guard, installed inside the student's grading kernel before the first cell runs.
 
-Test cells need no change: the guard tells the instructor's cells from the student's, watches
-every call, and records a *violation* when student code
+The hidden tests do not run here: the class grader runs them in a separate trusted kernel
+(:mod:`autograder.twoprocess`), which calls the student's functions in this kernel through a
+request loop (:mod:`autograder.serve`) and judges what comes back by value. What the guard still
+watches is what student code does *in this kernel*, where the answers run. It records a
+*violation* when student code
 
-* calls a forbidden implementation (:class:`convgrade.ForbiddenPolicy`: the reference
-  package, torch's or scipy's convolutions...), whatever name it was called through, or switches
-  the watching off (``sys.setprofile``, ``sys.settrace``, ``threading.setprofile``...); the call
-  raises :class:`convgrade.ForbiddenCallError` where it is made;
+* calls a forbidden implementation (:class:`convgrade.ForbiddenPolicy`: torch's or scipy's
+  convolutions, the reference package where a handout still holds part of it...), whatever name it
+  was called through, or switches the watching off (``sys.setprofile``, ``sys.settrace``,
+  ``threading.setprofile``...); the call raises :class:`convgrade.ForbiddenCallError` where it is
+  made, so the answer the trusted side receives is an error;
 * changes how cells are turned into code (IPython input or AST transformers, ``transform_cell``,
   ``run_cell``..., the cell callbacks): the guard restores IPython's own processing, and a cell
-  whose code was altered anyway runs as IPython itself would have compiled it, so a transformer
-  that strips ``assert`` lines never reaches a test cell;
-* replaces an attribute of ``numpy``, ``math``, ``convgrade`` (the check helpers) or a checking
-  built-in (``isinstance``...), or the code of a grading helper: put back at once;
-* replaces a function of the reference package the hidden tests compare with (an attribute of
-  ``convkit`` or of one of its modules loaded when the guard starts, or a function's code), for
-  example ``convkit.conv_output_size = lambda *a: last_answer`` reached through
-  ``check_array.__globals__``, or puts a stand-in for one of these modules in ``sys.modules``
-  (which the hidden tests' own ``import convkit`` would return): put back at the end of the cell
-  that did it, so the tests that follow compare with the real reference;
-* rebinds a name that an instructor cell defined and the next instructor cell uses
-  (``check_array``, ``np``...): put back before that cell runs;
-* changes, in place, a numpy array that an instructor cell passed to it (``x[...] = 0`` in
-  ``corr2d(_x, _k)``, after which ``convkit.corr2d(_x, _k)`` in the same test would agree with a
-  zero answer): the array is put back when the function returns, and the cell scores 0.
+  whose code was altered anyway runs as IPython itself would have compiled it (the instructor's
+  setup cells and the grader's silent requests run in this kernel too);
+* replaces a function of ``convkit`` (an attribute of one of its modules loaded when the guard
+  starts, a function's code, or a stand-in module in ``sys.modules``), a checking built-in
+  (``isinstance``, ``getattr``... which the guard's own hook calls) or a part of the guard itself:
+  put back at the end of the cell that did it. The convkit modules matter because a test may run
+  a course helper *in this kernel* on the student's model (:func:`convgrade.run_with_model`, e.g.
+  a training loop or a cost count), and the guard's code because it decides what is forbidden;
+* changes, in place, a numpy array that instructor code running in this kernel passed to it
+  (a function of a test cell that crossed as code, :mod:`autograder.wire`): the array is put back
+  when the function returns, and the cell scores 0. A call the trusted side makes directly sends
+  copies of its arrays, and :mod:`autograder.serve` reports a changed one.
 
 Which cell is whose: the grader passes the SHA-256 of every instructor cell (the locked cells as
 the gradebook restores them, hidden tests included, and the untouched free cells of the release);
@@ -31,16 +32,37 @@ a cell whose source matches is the instructor's, any other cell is the student's
 each cell under a file name derived from its source, so every frame on the stack can be traced
 back to an instructor cell, a student cell, or a library. A forbidden call is blamed on the
 student when, walking up the stack from the call, a student frame comes before any instructor
-frame: a test cell calling the reference is fine, the student's function doing it is not.
-Importing a module is not a call (the scan of the submitted code reports forbidden imports).
+frame or the request loop: the grader's requests calling a student function count as the
+instructor's. Importing a module is not a call (the scan of the submitted code reports forbidden
+imports).
 
 The grader fetches the violations after every cell (:func:`report`, a silent request with a fresh
 random nonce; the answer is signed with an HMAC keyed by the secret token the guard was installed
 with, so a stand-in ``report`` written by the student cannot simply echo "no violations"), turns
 them into an error output of that cell, so a graded cell scores 0, and lists them for the
-instructor. Everything here runs inside the student's process, so a
-determined student can still fight it; that is why the submitted code is also scanned before it
-runs (``autograder.scan``) and the kernel runs in a sandbox (``autograder.sandbox``).
+instructor. Everything here runs inside the student's process, so a determined student can still
+fight it; that is why the submitted code is also scanned before it runs (``autograder.scan``) and
+the kernel runs in a sandbox (``autograder.sandbox``).
+
+**Removed with single-kernel grading** (the ``--single-kernel`` mode, tests in the student's
+kernel, is gone): each of these protected test cells running in this kernel, and no test cell
+runs here any more.
+
+* *Names an instructor cell defined and the next instructor cell uses* (``check_array``, ``np``,
+  the test data) were put back before that cell ran. The trusted kernel runs its own copy of every
+  setup cell and binds only the names the student's cells define, so a rebinding here changes the
+  student's own kernel and nothing a test reads.
+* *Attributes of numpy, math, convgrade and convgrade.checks, and the code of the check helpers*
+  were put back (a ``check_array`` that never fails, an ``isclose`` that always agrees). The
+  checks and numpy's comparisons the tests use run in the trusted kernel; in this kernel a
+  replaced numpy function only changes the student's own answers, which the trusted side judges
+  as values.
+* *Rebinding the globals of the caller's frames, reading the expected value from the test's
+  variables, a custom exception handler that clears a test cell's error*: nothing of the test is
+  in this process (no frame, no variable, no exception), so there is nothing to guard against.
+
+The adversarial suite (``tests/adversarial``) grades the same cheats before and after the
+removal with the same grades, status and reasons.
 """
 
 from __future__ import annotations
@@ -85,7 +107,8 @@ _SHELL_METHODS = (
     "ev",
 )
 
-#: builtins whose replacement would fool a test (IPython itself adds and removes others).
+#: builtins whose replacement could blind the guard's own hook and checks (IPython itself adds and
+#: removes others).
 _PROTECTED_BUILTINS = frozenset(
     {
         "isinstance",
@@ -149,14 +172,6 @@ def sign(token: str, nonce: str, violations: list) -> str:
     return hmac.new(token.encode("utf-8"), message.encode("utf-8"), hashlib.sha256).hexdigest()
 
 
-def _names_loaded(source: str) -> frozenset:
-    try:
-        tree = ast.parse(source)
-    except SyntaxError:
-        return frozenset()
-    return frozenset(n.id for n in ast.walk(tree) if isinstance(n, ast.Name))
-
-
 class Guard:
     """Kernel-side watch over one notebook run (see the module docstring)."""
 
@@ -167,13 +182,15 @@ class Guard:
         trusted,
         policy: ForbiddenPolicy,
         token: str,
-        protected_modules=("numpy", "math", "builtins", "convgrade", "convgrade.checks"),
+        protected_modules=("builtins",),
         reference_packages=("convkit",),
-        helper_packages=("convgrade",),
     ):
         self.shell = shell
         self.trusted = frozenset(trusted)
         self.policy = policy
+        self._builtin_name = policy.builtin_name
+        #: code object -> (whether it is the student's, the forbidden function it is or None)
+        self._code_info: dict = {}
         self.token = token
         self.violations: list[dict] = []
         self._reported = 0
@@ -182,9 +199,6 @@ class Guard:
         self._library_roots = self._find_library_roots()
         self._current_cell: str | None = None
         self._current_is_instructor = False
-        self._ns_before: dict | None = None
-        self._protected_names: dict[str, object] = {}
-        self._names_used: dict[str, frozenset] = {}
         self._pending: list[str] = []
         self._inputs: dict = {}
         self._sys_modules = sys.modules
@@ -196,7 +210,8 @@ class Guard:
             if module is builtins:
                 saved = {k: v for k, v in saved.items() if k in _PROTECTED_BUILTINS}
             self._protected_modules[name] = (module, saved)
-        # the reference the hidden tests compare with: every module of the package loaded by now
+        # the course package, whose helpers a test may run in this kernel on the student's model
+        # (convgrade.run_with_model): every module of it loaded by now
         reference = sorted(
             name
             for name, module in list(sys.modules.items())
@@ -207,16 +222,10 @@ class Guard:
             self._protected_modules.setdefault(
                 name, (sys.modules[name], dict(vars(sys.modules[name])))
             )
-        # ... and the check helpers the test cells call (their code too, not only their names)
-        helpers = sorted(
-            name
-            for name, module in list(sys.modules.items())
-            if module is not None
-            and any(name == p or name.startswith(p + ".") for p in helper_packages)
-        )
+        # ... their functions' code too, not only their names
         self._protected_code = {
             f: (f.__code__, f.__defaults__, f.__kwdefaults__)
-            for name in reference + helpers
+            for name in reference
             for f in vars(sys.modules[name]).values()
             if isinstance(f, types.FunctionType) and f.__module__ == name
         }
@@ -302,24 +311,35 @@ class Guard:
 
     # ---------------------------------------------------------------- the profiler hook
     def hook(self, frame, event, arg):
-        if event == "return":
+        # the events by how often they come: a C function's call and return (once each per
+        # call), then a Python function's; what a Python code object is comes from one lookup
+        if event == "c_return":
+            return
+        if event == "c_call":
+            name = self._builtin_name(arg)
+            if name is None:
+                return
+            caller = frame
+        elif event == "call":
+            code = frame.f_code
+            seen = self._code_info.get(code)
+            if seen is None:
+                seen = self._code_info[code] = (
+                    self._frame_kind(frame) == "student",
+                    self.policy.python_function(frame),
+                )
+            if seen[0] and self._called_by_instructor(frame.f_back):
+                self._snapshot_inputs(frame)
+            name = seen[1]
+            if name is None:
+                return
+            caller = frame.f_back
+        elif event == "return":
             if self._inputs:
                 saved = self._inputs.pop(frame, None)
                 if saved:
                     self._check_inputs(frame, saved)
             return
-        if event == "call":
-            if self._frame_kind(frame) == "student" and self._called_by_instructor(frame.f_back):
-                self._snapshot_inputs(frame)
-            name = self.policy.python_function(frame)
-            if name is None:
-                return
-            caller = frame.f_back
-        elif event == "c_call":
-            name = self.policy.builtin_name(arg)
-            if name is None:
-                return
-            caller = frame
         else:
             return
         tampering = self.policy.is_tampering(name)
@@ -352,9 +372,9 @@ class Guard:
         return False
 
     def _snapshot_inputs(self, frame) -> None:
-        """Copy the numpy arrays an instructor cell passes to a student function (a hidden test
-        passes the same arrays to the reference next: an answer that zeroes them in place would make
-        both agree)."""
+        """Copy the numpy arrays instructor code running in this kernel (a test's function that
+        crossed as code) passes to a student function: that code may use the same arrays again
+        after the call, and an answer that zeroes them in place would change what it computes."""
         code = frame.f_code
         n = code.co_argcount + code.co_kwonlyargcount
         names = list(code.co_varnames[: n + (1 if code.co_flags & _CO_VARARGS else 0)])
@@ -404,7 +424,9 @@ class Guard:
     def trust_file(self, filename: str) -> None:
         """Count code compiled under ``filename`` as the instructor's (the trusted process's
         functions rebuilt in this kernel, :mod:`autograder.serve`)."""
-        self._kinds[filename] = "instructor"
+        if self._kinds.get(filename) != "instructor":
+            self._kinds[filename] = "instructor"
+            self._code_info.clear()  # (code seen under that name was counted as the student's)
 
     # ---------------------------------------------------------------- cell events
     def _record(self, kind: str, message: str) -> None:
@@ -424,22 +446,11 @@ class Guard:
         self._current_is_instructor = instructor
         self._inputs.clear()
         self._check_integrity(info)
-        if instructor:
-            self._restore_names_used_by(raw, digest)
-            self._ns_before = dict(self.shell.user_ns)
-        else:
-            self._ns_before = None
         self.arm()
 
     def post_run_cell(self, result) -> None:
         if self._current_is_instructor:
             self._restore_events(accept_all=True)  # what an instructor cell registers is legitimate
-        if self._current_is_instructor and self._ns_before is not None:
-            before = self._ns_before
-            for name, value in self.shell.user_ns.items():
-                if before.get(name, _MISSING) is not value and _is_definition(value):
-                    self._protected_names[name] = value
-        self._ns_before = None
         self._replacement = None
         self.arm()
 
@@ -596,26 +607,6 @@ class Guard:
                 + ", which the tests rely on; restored",
             )
 
-    def _restore_names_used_by(self, raw: str, digest: str) -> None:
-        used = self._names_used.get(digest)
-        if used is None:
-            used = self._names_used[digest] = _names_loaded(
-                self._class_methods["transform_cell"](self.shell, raw)
-            )
-        ns, changed = self.shell.user_ns, []
-        for name in used:
-            value = self._protected_names.get(name, _MISSING)
-            if value is not _MISSING and ns.get(name, _MISSING) is not value:
-                ns[name] = value
-                changed.append(name)
-        if changed:
-            self._record(
-                "rebinding",
-                "student code rebound "
-                + ", ".join(sorted(changed))
-                + ", defined by the notebook and used by this test; restored",
-            )
-
     # ---------------------------------------------------------------- report
     def report(self, nonce: str) -> dict:
         """Violations since the last report, signed (:func:`sign`) for the grader's ``nonce``."""
@@ -628,12 +619,6 @@ class Guard:
     def protect(self, name: str, namespace) -> None:
         """Also restore the attributes of ``namespace`` (a module or class) when replaced."""
         self._protected_modules[name] = (namespace, dict(vars(namespace)))
-
-
-def _is_definition(value) -> bool:
-    return isinstance(
-        value, (types.ModuleType, types.FunctionType, types.BuiltinFunctionType, type)
-    )
 
 
 def install(config: GuardConfig | dict | str) -> str:

@@ -72,13 +72,12 @@ HANDOUT: dict[str, tuple[str, ...]] = {
 ALWAYS: tuple[str, ...] = ("convkit._validation",)
 
 
-def default_handout(two_process: bool = True, assignment: str | None = None) -> bool:
+def default_handout(assignment: str | None = None) -> bool:
     """Whether a class run gives the kernel the handout copy when not told otherwise: when the
-    hidden tests run in a trusted process (:mod:`autograder.twoprocess`; in a single kernel they
-    ``import convkit``'s references there, which then needs the whole package) and the assignment
-    has a :data:`HANDOUT` list (an assignment a course adds sees all of convkit until it has
-    one)."""
-    return bool(two_process) and (assignment is None or assignment in HANDOUT)
+    assignment has a :data:`HANDOUT` list (an assignment a course adds sees all of convkit until
+    it has one). The hidden tests run in a trusted process (:mod:`autograder.twoprocess`), so the
+    student's kernel never needs the references."""
+    return assignment is None or assignment in HANDOUT
 
 
 def installed_copies(root: Path = REPO) -> list[Path]:

@@ -35,7 +35,11 @@ keeps the objects it has sent or received under their tags, and an object that c
 known tag updates the existing object in place instead of creating a new one: a model the trusted
 side passes to the student's ``freeze(model, 2)`` is the same Python object afterwards, with the
 student's ``requires_grad`` flags; ``replace_head(net, 3) is net`` holds; a generator passed to the
-student's ``random_hflip(x, p, rng)`` has advanced when the call returns.
+student's ``random_hflip(x, p, rng)`` has advanced when the call returns. What the trusted side
+changes on such an object without passing it back (a tensor changed in place, a module copy put
+in eval mode or given another attribute, parameter or child) goes with its next request
+(:meth:`Codec.changed_tensors`), so the student's object, which the student's own functions may
+use as a global, stays in step with the test's copy.
 """
 
 from __future__ import annotations
@@ -123,6 +127,7 @@ class Codec:
         self._tag_of: dict[int, str] = {}
         self._versions: dict[str, int] = {}
         self._held: dict[str, Any] = {}
+        self._module_keys: dict[str, tuple] = {}  # trusted side: torch.nn modules received or sent
         self._count = itertools.count(1)
 
     # -- tags -------------------------------------------------------------------------------
@@ -146,8 +151,12 @@ class Codec:
         self._tag_of[id(obj)] = tag
 
     def changed_tensors(self) -> list[dict]:
-        """Tensors received under a tag and changed here in place since (their ``_version``
-        moved): the updates to send before the next request, so both sides agree."""
+        """What crossed under a tag and was changed here since: the updates to send before the
+        next request, so both sides agree. Tensors changed in place (their ``_version`` moved),
+        and, on the trusted side, ``torch.nn`` modules whose other state changed (``eval()``, an
+        attribute such as a dropout's ``p``, a parameter's ``requires_grad``, a replaced
+        parameter or child: :func:`_module_key`), sent whole: the student's object is updated
+        in place, so a student function that uses it (a global model) sees what the test set."""
         out = []
         for tag, version in list(self._versions.items()):
             t = self._held.get(tag)
@@ -157,6 +166,20 @@ class Codec:
                 del self._versions[tag]  # gone: nothing to keep in step
             elif t._version != version:
                 out.append(self.encode(t))
+        for tag in list(self._module_keys):
+            m = self._held.get(tag)
+            if m is None:
+                m = self._by_tag.get(tag)
+            if m is None:
+                del self._module_keys[tag]
+                continue
+            now = _module_key(m)
+            if now == self._module_keys[tag]:  # (a parent sent just now recorded its children)
+                continue
+            try:
+                out.append(self.encode(m))  # records the new key
+            except WireError:  # e.g. a child the test made that only the trusted side knows
+                self._module_keys[tag] = now  # cannot cross; not tried again until it changes
         return out
 
     def _seen(self, tag: str, tensor) -> None:
@@ -167,10 +190,11 @@ class Codec:
             self._held[tag] = tensor
 
     def release_held(self) -> None:
-        """Stop holding the tensors nothing else refers to any more (call it right after a
-        request carried the changes): no test can change those again. A tensor still in use
+        """Stop holding the tensors and modules nothing else refers to any more (call it right
+        after a request carried the changes): no test can change those again. One still in use
         stays held, so a change made after its last reference is gone still reaches the next
-        request (``for conv in (remote.b2, remote.b3): conv.weight.zero_()``)."""
+        request (``for conv in (remote.b2, remote.b3): conv.weight.zero_()``,
+        ``remote.drop.eval()``)."""
         for tag in list(self._held):
             t = self._held[tag]
             if sys.getrefcount(t) <= 3:  # this dict, `t` and getrefcount's own argument
@@ -303,8 +327,17 @@ class Codec:
             "params": {k: self.encode(v, d) for k, v in m._parameters.items()},
             "buffers": {k: self.encode(v, d) for k, v in m._buffers.items()},
             "children": {k: self.encode(v, d) for k, v in m._modules.items()},
-            "tag": self.tag(m),
+            "tag": self._seen_module(m),
         }
+
+    def _seen_module(self, m) -> str:
+        """``m``'s tag; on the trusted side, its state (:func:`_module_key`) is recorded to see
+        later changes, and ``m`` is held until :meth:`release_held` (as tensors are)."""
+        tag = self.tag(m)
+        if self.side == "t":
+            self._module_keys[tag] = _module_key(m)
+            self._held[tag] = m
+        return tag
 
     def _callable(self, obj, d: int) -> dict | None:
         """A trusted function, module or partial as something the student's kernel rebuilds."""
@@ -531,7 +564,40 @@ class Codec:
         for key, value in m._modules.items():
             if value is not None and not isinstance(value, torch.nn.Module):
                 raise WireError(f"child {key!r} is not a module")
+        self._seen_module(m)
         return m
+
+
+#: Module attribute values compared by value in :func:`_module_key` (others by identity).
+_PLAIN = (int, float, bool, str, type(None), tuple)
+
+
+def _module_key(m) -> tuple:
+    """What a module's state is besides its tensors' values, for every module in it: the
+    training flag, the parameters, buffers and children (which objects, and whether each
+    parameter requires a gradient) and the plain attributes. Two keys differ when a test changed
+    any of it (tensors changed in place are followed by their ``_version``)."""
+    out = []
+    for sub in m.modules():
+        attrs = tuple(
+            (k, repr(v) if type(v) in _PLAIN else id(v))
+            for k, v in vars(sub).items()
+            if k not in _MODULE_SKIP and not k.startswith("__")
+        )
+        out.append(
+            (
+                id(sub),
+                bool(sub.training),
+                tuple(
+                    (k, id(v), None if v is None else bool(v.requires_grad))
+                    for k, v in sub._parameters.items()
+                ),
+                tuple((k, id(v)) for k, v in sub._buffers.items()),
+                tuple((k, id(v)) for k, v in sub._modules.items()),
+                attrs,
+            )
+        )
+    return tuple(out)
 
 
 def _importable(obj) -> tuple[str, str] | None:

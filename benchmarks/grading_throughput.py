@@ -6,8 +6,6 @@ grades the same submissions, in one run, with
 
 * plain ``nbgrader autograde <assignment>`` (one process, one kernel per notebook, no sandbox),
 * ``python -m autograder grade <assignment> --jobs J --force`` for each J of ``--jobs``,
-* with ``--single-kernel-too``, the same at ``--jobs 1`` with ``--single-kernel`` (the hidden tests
-  in the student's kernel, as before two-process grading): the cost of the trusted kernel,
 
 then prints wall-clock time, CPU time (user + system of all child processes), the time per
 submission and the ratios against plain nbgrader. With ``--profile`` it grades one more
@@ -147,11 +145,6 @@ def main(argv=None) -> int:
     p.add_argument("--assignment", default="02-convolution-layers")
     p.add_argument("--jobs", type=int, nargs="*", default=[1, 2])
     p.add_argument("--profile", action="store_true", help="also profile one submission")
-    p.add_argument(
-        "--single-kernel-too",
-        action="store_true",
-        help="also grade at --jobs 1 with --single-kernel (tests in the student's kernel)",
-    )
     a = p.parse_args(argv)
     print(f"load average at start: {os.getloadavg()}; {os.cpu_count()} CPU(s)", flush=True)
     students = [f"s{i:03d}" for i in range(a.n)]
@@ -170,14 +163,6 @@ def main(argv=None) -> int:
                 timed(
                     f"python -m autograder grade --jobs {j}",
                     lambda j=j: class_grade(course, a.assignment, "--jobs", str(j)),
-                )
-            )
-        if a.single_kernel_too:
-            clear(course)
-            runs.append(
-                timed(
-                    "python -m autograder grade --jobs 1 --single-kernel",
-                    lambda: class_grade(course, a.assignment, "--jobs", "1", "--single-kernel"),
                 )
             )
         base = runs[0]["wall"]

@@ -232,7 +232,7 @@ def test_a_failing_task_or_a_dying_worker_costs_only_that_student(on_dask, sched
     dirs = batch.course_dirs(course)
     run = batch.RunSettings(
         assignment=fx.ASSIGNMENT, per_student_timeout=60, cpu_seconds=60, memory_bytes=1 << 30,
-        file_bytes=1 << 20, max_procs=None, kernel_user=None, sandboxed=True, two_process=True,
+        file_bytes=1 << 20, max_procs=None, kernel_user=None, sandboxed=True,
         handout=False, policy=load_policy(dirs["source"] / fx.ASSIGNMENT), trusted=(),
         split=None,
     )  # fmt: skip

@@ -247,21 +247,27 @@ def test_replacing_ipython_machinery_is_reported_and_undone(kernel_factory, atta
     assert ename == "AssertionError"
 
 
-def test_rebinding_check_array_or_patching_numpy_is_undone(kernel_factory):
-    test = "check_array(corr2d(np.ones((3, 3)), np.ones((2, 2))), np.full((2, 2), 4.0))"
-    k = kernel_factory([SETUP, test])
+def test_rebinding_numpy_or_a_check_helper_is_the_students_own_business(kernel_factory):
+    """The tests run in the trusted kernel (autograder.twoprocess): what a student's code rebinds
+    in its own kernel (a check helper, a numpy function, a helper's code) reaches no test, so the
+    guard neither reports nor undoes it. A checking built-in, which the guard's own hook calls,
+    is still put back and reported."""
+    k = kernel_factory([SETUP])
     k.run(SETUP)
     status, _, _, violations = k.run(
-        "def corr2d(x, k):\n    return np.zeros((9, 9))\n"
+        "import convgrade\n"
         "def check_array(*args, **kwargs):\n    return None\n"
         "np.isclose = lambda *a, **kw: np.ones(1, dtype=bool)\n"
+        "convgrade.check_number.__code__ = (lambda *a, **k: None).__code__\n"
         "import builtins\nbuiltins.abs = lambda x: 0")
-    assert [v["kind"] for v in violations] == ["rebinding"], "numpy and builtins are put back at once"
-    assert "numpy.isclose" in violations[0]["message"] and "builtins.abs" in violations[0]["message"]
-    status, ename, evalue, violations = k.run(test)
-    assert ename == "AssertionError" and "shape" in evalue
-    assert [v["kind"] for v in violations] == ["rebinding"]
-    assert "check_array" in violations[0]["message"]
+    assert status == "ok"
+    assert [v["kind"] for v in violations] == ["rebinding"], violations
+    assert "builtins.abs" in violations[0]["message"], violations
+    assert "numpy" not in violations[0]["message"] and "convgrade" not in violations[0]["message"]
+    kept = ("assert check_array(1, 2) is None and np.isclose(1, 2).all()\n"
+            "assert convgrade.check_number(1, 2, 'x') is None\n"
+            "assert abs(-3) == 3")
+    assert k.run(kept) == ("ok", None, "", [])
 
 
 def test_a_student_may_reuse_a_name_the_next_test_does_not_use(kernel_factory):
@@ -273,18 +279,6 @@ def test_a_student_may_reuse_a_name_the_next_test_does_not_use(kernel_factory):
     k.run(HONEST + "\ndata = [1, 2, 3]")
     assert k.run(test) == ("ok", None, "", [])
     assert k.run("assert data == [1, 2, 3]")[0] == "ok", "not restored: no test used it"
-
-
-def test_patching_the_code_of_a_grading_helper_is_undone(kernel_factory):
-    test = "check_number(answer(), 3, 'answer')"
-    k = kernel_factory([SETUP, test])
-    k.run(SETUP)
-    status, _, _, violations = k.run("import convgrade as g\n"
-                                     "def answer():\n    return 4\n"
-                                     "g.check_number.__code__ = (lambda *a, **k: None).__code__")
-    assert "convgrade.checks.check_number" in violations[0]["message"]
-    status, ename, evalue, violations = k.run(test)
-    assert ename == "AssertionError" and "expected 3" in evalue
 
 
 def test_removing_the_guard_callbacks_is_reported(kernel_factory):

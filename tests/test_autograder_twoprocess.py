@@ -66,6 +66,35 @@ def test_torch_modules_cross_by_value_and_come_back_as_the_same_object():
     assert net[3].out_features == 5 and net(x).shape == (2, 5)
 
 
+def test_a_module_copys_other_state_changed_by_the_test_is_sent_back():
+    """Tensors changed in place follow their ``_version``; the rest of a module copy's state
+    (training flag, attributes, requires_grad, a replaced parameter or child) is compared with
+    what crossed, and a changed module is among the updates the next request carries."""
+    t, s = _pair()
+    net = nn.Sequential(nn.Linear(3, 4), nn.Dropout(0.5), nn.Linear(4, 2))
+    copy = _send(net, s, t)  # the student's model, received by value on the trusted side
+    assert t.changed_tensors() == [], "nothing changed yet"
+    copy.eval()
+    copy[1].p = 0.25
+    copy[0].bias.requires_grad_(False)
+    copy[2].weight = nn.Parameter(torch.zeros(2, 4))
+    copy[0] = nn.Linear(3, 4, bias=False)
+    updates = t.changed_tensors()
+    assert updates, "the changes are sent with the next request"
+    for update in updates:
+        s.decode(loads(dumps(update)))
+    # (the new first layer was made after eval(): in training mode, as torch makes it)
+    assert not net.training and [m.training for m in net] == [True, False, False]
+    assert net[1].p == 0.25 and net[0].bias is None
+    assert torch.equal(net[2].weight, torch.zeros(2, 4))
+    assert t.changed_tensors() == [], "sent once"
+    copy.train()
+    copy[2].bias.requires_grad_(False)  # on a module the test did not otherwise touch
+    for update in t.changed_tensors():
+        s.decode(loads(dumps(update)))
+    assert net.training and not net[2].bias.requires_grad
+
+
 def test_a_generator_advances_on_both_sides():
     t, s = _pair()
     rng = np.random.default_rng(0)
@@ -215,6 +244,16 @@ def student_kernel():
         "        return self.a(x) + self.b(x)\n"
         "def threads():\n"
         "    return torch.get_num_threads()\n"
+        "class Drop(torch.nn.Module):\n"
+        "    def __init__(self):\n"
+        "        super().__init__()\n"
+        "        self.layer = torch.nn.Linear(3, 8)\n"
+        "        self.drop = torch.nn.Dropout(0.5)\n"
+        "    def forward(self, x):\n"
+        "        return self.drop(self.layer(x))\n"
+        "model = torch.nn.Sequential(torch.nn.Linear(3, 8), torch.nn.Dropout(0.5))\n"
+        "def predict(x):\n"
+        "    return model(x)\n"
     )
     kc.execute_interactive(code, timeout=60)
     from autograder import trusted
@@ -329,3 +368,29 @@ def test_global_generators_are_shared_with_the_students_kernel(student_kernel):
     np.random.seed(4)
     expected = [(float(torch.rand(1)), float(np.random.rand())) for _ in range(2)]
     assert [first, second] == expected
+
+
+def test_a_tests_eval_reaches_the_students_model(student_kernel):
+    """A test that switches a copy of a student's model to eval mode (or sets a dropout's ``p``)
+    changes the student's own object too: a student function that uses its global model, or the
+    student's class that holds the layer, then computes in that mode."""
+    from autograder import trusted
+
+    ns: dict = {}
+    trusted.bind(["Drop", "model", "predict"], ns)
+    x = torch.ones(256, 3)
+    with torch.no_grad():
+        remote = ns["Drop"]()
+        remote.drop.eval()  # a temporary copy of torch's Dropout, changed and dropped at once
+        assert torch.equal(remote(x), remote(x)), "dropout is off in the student's kernel"
+        remote.drop.train()
+        remote.drop.p = 0.0
+        assert torch.equal(remote(x), remote(x)), "p = 0 reached the student's layer"
+        model = ns["model"]  # the student's global model, a copy here
+        assert model.training
+        a, b = ns["predict"](x), ns["predict"](x)
+        assert not torch.equal(a, b), "in training mode dropout draws a new mask each call"
+        model.eval()
+        assert torch.equal(ns["predict"](x), model(x)), "predict() used the model in eval mode"
+    trusted.bind(["model"], ns)  # the next test cell's binding reads the student's model again
+    assert ns["model"] is model and not model.training, "and finds it as the test left it"
