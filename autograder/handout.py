@@ -45,7 +45,8 @@ __all__ = [
 REPO = Path(__file__).resolve().parents[1]
 PACKAGE = "convkit"
 
-#: The convkit modules each assignment's setup cells import (module names, not packages; the
+#: The convkit modules each assignment's setup cells import, and those whose functions its tests
+#: run on a student's model with ``convgrade.run_with_model`` (module names, not packages; the
 #: modules these import are added by :func:`closure`). Every assignment of ``solutions/`` has an
 #: entry, empty when its kernel needs nothing of convkit.
 HANDOUT: dict[str, tuple[str, ...]] = {
@@ -55,7 +56,7 @@ HANDOUT: dict[str, tuple[str, ...]] = {
     "04-receptive-fields": ("convkit.formulas.measured_field",),
     "05-grouped-depthwise-dilated": (),
     "06-one-by-one-convolution": (),
-    "07-3d-convolution": ("convkit.data.clips", "convkit.training.clips"),
+    "07-3d-convolution": ("convkit.data.clips", "convkit.training.clips", "convkit.models.macs"),
     "08-transposed-convolution": (),
     "09-lenet-to-resnet": (
         "convkit.data.mnist",

@@ -62,6 +62,39 @@ def test_kernel_cells_import_only_handout_modules(assignment):
     assert not missing, f"{assignment}: setup cells import {missing}, not in its handout"
 
 
+def _run_with_model_targets(notebook: Path) -> set[str]:
+    """The modules named by ``run_with_model("module:function", ...)`` calls in a notebook."""
+    found = set()
+    for cell, _meta in handout._cells(notebook):
+        lines = cell.source.splitlines()
+        code = "\n".join(ln for ln in lines if not ln.lstrip().startswith(("%", "!")))
+        for node in ast.walk(ast.parse(code)):
+            if (
+                isinstance(node, ast.Call)
+                and getattr(node.func, "id", getattr(node.func, "attr", None)) == "run_with_model"
+                and node.args
+                and isinstance(node.args[0], ast.Constant)
+            ):
+                found.add(node.args[0].value.partition(":")[0])
+    return found
+
+
+@pytest.mark.parametrize("assignment", h.assignments())
+def test_helpers_run_on_a_students_model_are_in_the_handout(assignment):
+    """A test's ``run_with_model`` runs its helper in the student's kernel when the model is the
+    student's own class: the helper's module must be there."""
+    present = set(handout.handout_modules(assignment))
+    targets = _run_with_model_targets(_source(assignment))
+    missing = sorted(t for t in targets if t.startswith("convkit") and t not in present)
+    assert not missing, f"{assignment}: run_with_model targets {missing} not in its handout"
+
+
+def test_the_run_with_model_finder_sees_chapter_07():
+    assert {"convkit.training.clips", "convkit.models.macs"} <= _run_with_model_targets(
+        _source("07-3d-convolution")
+    )
+
+
 @pytest.mark.parametrize("assignment", h.assignments())
 def test_no_handout_holds_a_reference_of_its_assignment(assignment):
     refs = handout.reference_modules(_source(assignment))

@@ -48,6 +48,33 @@ def test_count_macs_adds_up_the_layers_and_leaves_the_model_alone():
     assert all(torch.equal(a, b) for a, b in zip(before, net.parameters(), strict=True))
 
 
+class _MakesItsOwnTensor(nn.Module):
+    """A forward that makes a CPU tensor of its own, which a meta-device pass cannot mix in."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(2, 3, 3, padding=1)
+        self.fc = nn.Linear(3, 5)
+
+    def forward(self, x):
+        y = self.conv(x) + torch.arange(x.shape[-1], dtype=x.dtype)
+        return self.fc(y.mean(dim=(2, 3)))
+
+
+def test_count_macs_on_cpu_counts_what_meta_counts_and_runs_own_tensors():
+    torch.manual_seed(0)
+    net = _MakesItsOwnTensor()
+    expected = conv_macs(2, 3, 3, 6, bias=False) + 3 * 5  # output 6 x 6
+    with pytest.raises(RuntimeError):
+        count_macs(net, (2, 6, 6))
+    assert count_macs(net, (2, 6, 6), device="cpu") == expected
+    plain = nn.Sequential(nn.Conv2d(2, 3, 3, padding=1), nn.Flatten(), nn.Linear(108, 5))
+    assert count_macs(plain, (2, 6, 6), device="cpu") == count_macs(plain, (2, 6, 6))
+    assert all(p.device.type == "cpu" for p in net.parameters())
+    with pytest.raises(ValueError, match="device"):
+        count_macs(plain, (2, 6, 6), device="cuda:0")
+
+
 @pytest.mark.parametrize("name", list(GOOGLENET_INCEPTIONS))
 def test_inception_blocks_macs_per_branch(name):
     cin, c1, c2, c3, c4 = GOOGLENET_INCEPTIONS[name]

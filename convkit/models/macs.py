@@ -20,14 +20,14 @@ from convkit.models.utils import _check_input_size
 __all__ = ["count_macs"]
 
 
-def count_macs(model: nn.Module, input_shape, *, by_module: bool = False):
+def count_macs(model: nn.Module, input_shape, *, by_module: bool = False, device: str = "meta"):
     r"""MACs of one forward pass of ``model`` on one input, counted by ``FlopCounterMode``.
 
     .. math::
         \text{MACs} = \tfrac{1}{2}\,\text{FLOPs reported by FlopCounterMode}
 
-    The pass runs on a ``meta``-device copy of the model, so nothing is computed or
-    allocated and the model passed in is left as it is. What the counter counts: matrix
+    The pass runs on a copy of the model, by default on the ``meta`` device, so nothing is
+    computed or allocated; the model passed in is left as it is. What the counter counts: matrix
     products and convolutions (their multiplications and accumulations), not bias additions,
     activations or pooling; for one convolution this is
     :func:`convkit.conv_macs` with ``bias=False``.
@@ -40,6 +40,10 @@ def count_macs(model: nn.Module, input_shape, *, by_module: bool = False):
             entry per submodule that did any counted work (names as in
             ``named_modules()``, the whole model as ``""``) instead of the total.
             Default: ``False``
+        device (str, keyword-only): where the copy runs its pass: ``"meta"`` computes
+            nothing; ``"cpu"`` runs a real pass on zeros, for a model whose ``forward``
+            makes tensors of its own (``torch.arange(n)``), which cannot mix with meta
+            tensors. The count is the same. Default: ``"meta"``
 
     Shape:
         - Input of ``model``: :math:`(1, *\text{input\_shape})`
@@ -63,8 +67,10 @@ def count_macs(model: nn.Module, input_shape, *, by_module: bool = False):
     shape = _check_input_size(input_shape, "input_shape")
     if not isinstance(by_module, bool):
         raise TypeError(f"by_module must be a bool, got {type(by_module).__name__}")
-    net = copy.deepcopy(model).to("meta")
-    x = torch.zeros((1,) + shape, device="meta")
+    if device not in ("meta", "cpu"):
+        raise ValueError(f'device must be "meta" or "cpu", got {device!r}')
+    net = copy.deepcopy(model).to(device)
+    x = torch.zeros((1,) + shape, device=device)
     with FlopCounterMode(display=False) as counter, torch.no_grad():
         net(x)
     if not by_module:

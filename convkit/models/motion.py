@@ -14,7 +14,7 @@ import torch
 from torch import nn
 
 from convkit._validation import int_at_least, positive_int
-from convkit.training.clips import clip_accuracy, train_clip_classifier, training_step_seconds
+from convkit.training.clips import clip_accuracy, train_clip_classifier
 
 __all__ = [
     "Motion3DNet",
@@ -22,7 +22,6 @@ __all__ = [
     "clip_accuracy",
     "count_parameters",
     "train_clip_classifier",
-    "training_step_seconds",
 ]
 
 

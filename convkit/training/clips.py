@@ -1,7 +1,7 @@
 """Training and scoring a clip classifier: the loop chapter 7 hands out.
 
 :func:`train_clip_classifier` trains any ``nn.Module`` that maps clips ``(N, 1, T, H, W)`` to
-logits, :func:`clip_accuracy` scores it and :func:`training_step_seconds` times one training step.
+logits and :func:`clip_accuracy` scores it.
 They hold no reference answer, so the chapter-7 grading kernel may import them (the class grader's
 handout): under two-process grading the hidden test trains a model the student wrote as a class
 there, in the student's kernel. The models themselves are in :mod:`convkit.models.motion`.
@@ -9,7 +9,6 @@ there, in the student's kernel. The models themselves are in :mod:`convkit.model
 
 from __future__ import annotations
 
-import copy
 import time
 
 import numpy as np
@@ -18,7 +17,7 @@ from torch import nn
 
 from convkit._validation import positive_int
 
-__all__ = ["clip_accuracy", "train_clip_classifier", "training_step_seconds"]
+__all__ = ["clip_accuracy", "train_clip_classifier"]
 
 
 def _as_tensors(x, y):
@@ -115,61 +114,3 @@ def clip_accuracy(
         pred = model(x[i : i + batch_size].to(device)).argmax(dim=1).cpu()
         correct += int((pred == y[i : i + batch_size]).sum())
     return correct / len(x)
-
-
-def training_step_seconds(
-    model: nn.Module, x, y, *, batch_size: int = 32, lr: float = 3e-3, steps: int = 5, seed: int = 0
-) -> float:
-    """CPU seconds of one training step of ``model``: the fastest of ``steps`` timed steps.
-
-    One step is what :func:`train_clip_classifier` does per batch (forward, cross-entropy,
-    backward, an Adam step) on ``batch_size`` clips of ``x``. The steps run on a deep copy of
-    ``model``, after one untimed warm-up step, so ``model`` itself is left unchanged. Timing two
-    models this way compares their cost on the same machine: a grader can allow a multiple of a
-    reference model's step time instead of a fixed number of seconds, which a slow machine would
-    turn against an honest answer. The time is the process's CPU time
-    (:func:`time.process_time`, all its threads), not wall-clock time: on a busy machine the
-    wall-clock time of a step of a few milliseconds grows with every preemption, and a grader
-    comparing two such times (taken in two processes) could let a far too big model pass.
-
-    Args:
-        model: maps ``(N, C, T, H, W)`` float32 clips to ``(N, classes)`` logits.
-        x: clips, array of shape ``(N, C, T, H, W)``.
-        y: int labels, shape ``(N,)``.
-        batch_size, lr: as in :func:`train_clip_classifier`.
-        steps: number of timed steps (the minimum is returned: it is the least disturbed by
-            other programs).
-        seed: seed of the batch draw.
-
-    Returns:
-        float, seconds.
-
-    Examples::
-
-        >>> x, y = np.zeros((8, 1, 4, 6, 6), dtype=np.float32), np.arange(8) % 4
-        >>> from convkit.models.motion import Motion3DNet
-        >>> net = Motion3DNet(4)
-        >>> before = [p.clone() for p in net.parameters()]
-        >>> training_step_seconds(net, x, y, batch_size=4, steps=2) > 0
-        True
-        >>> all(torch.equal(a, b) for a, b in zip(before, net.parameters()))  # model unchanged
-        True
-    """
-    batch_size, steps = positive_int(batch_size, "batch_size"), positive_int(steps, "steps")
-    if not lr > 0:
-        raise ValueError(f"lr must be positive, got {lr!r}")
-    x, y = _as_tensors(x, y)
-    model = copy.deepcopy(model)
-    model.train()
-    optimizer = torch.optim.Adam(model.parameters(), lr=lr)
-    gen = torch.Generator().manual_seed(int(seed))
-    times = []
-    for i in range(int(steps) + 1):
-        idx = torch.randint(0, len(x), (int(batch_size),), generator=gen)
-        start = time.process_time()
-        optimizer.zero_grad()
-        nn.functional.cross_entropy(model(x[idx]), y[idx]).backward()
-        optimizer.step()
-        if i:  # step 0 is the warm-up
-            times.append(time.process_time() - start)
-    return min(times)
