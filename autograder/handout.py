@@ -58,7 +58,11 @@ HANDOUT: dict[str, tuple[str, ...]] = {
     "06-one-by-one-convolution": (),
     "07-3d-convolution": ("convkit.data.clips", "convkit.training.clips", "convkit.models.macs"),
     "08-transposed-convolution": (),
-    "09-lenet-to-resnet": ("convkit.data.mnist",),
+    "09-lenet-to-resnet": (
+        "convkit.data.mnist",
+        "convkit.formulas.measured_field",
+        "convkit.models.macs",
+    ),
     "10-data-augmentation": (),
     "11-dropout": (),
     "12-transfer-learning": (
