@@ -8,9 +8,10 @@ import pytest
 
 os.environ.setdefault("MPLBACKEND", "Agg")
 
-# tests/wrong/ holds answer cells that the grader tests paste into notebooks; importing them as
-# modules (as --doctest-modules would) is meaningless and some need names the notebook defines.
-collect_ignore = ["wrong"]
+# tests/wrong/ and tests/right/ hold answer cells that the grader tests paste into notebooks;
+# importing them as modules (as --doctest-modules would) is meaningless and some need names the
+# notebook defines (a class deriving from nn.Module).
+collect_ignore = ["wrong", "right"]
 
 # Debian's chromium (`apt-get install chromium`, as .ci/run does), driven by Playwright; never a
 # browser build downloaded by `playwright install`.

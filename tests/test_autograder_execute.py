@@ -1,19 +1,20 @@
 """GuardedExecute under real ``nbgrader autograde`` (one batch, plain python3 kernel, no sandbox).
 
 A tiny course (one answer, one visible+hidden test cell) is generated with nbgrader; an honest
-student and three cheats that the guard, not the test cell, must catch are autograded together:
+student and the cheats that the guard, not the test cell, must catch are autograded together:
 
 * ``retry``: the answer calls the reference, catches the guard's error and calls it again;
 * ``transformer``: a wrong answer plus an IPython input transformer that deletes ``assert`` lines;
-* ``rebind``: a wrong answer plus its own ``check_array`` that accepts anything;
 * ``fake-report``: the ``retry`` cheat that also replaces the guard's report function with one
   that always answers "no violations";
 
 and ``loop``, an answer that never returns, checks that a timed-out cell does not make the grader
 lose the guard.
 
-Every cheat must score 0 on the test cell and have its violation recorded in the autograded
-notebook's metadata; the honest student keeps full marks with no violation. The sandbox, the scan
+(A cheat that rebinds a check helper is no longer one the guard must catch: the class grader runs
+the test cells in a trusted kernel, where the student's names are not the tests' names;
+``tests/adversarial/test_two_process.py`` grades it there.) Every cheat must score 0 on the test
+cell and have its violation recorded in the autograded notebook's metadata; the honest student keeps full marks with no violation. The sandbox, the scan
 and the class command are tested in tests/adversarial/.
 """
 
@@ -62,7 +63,6 @@ CHEATS = {
     "transformer": ("def double(x):\n    return np.zeros(3)\n"
                     "get_ipython().input_transformers_post.append(\n"
                     "    lambda lines: [l for l in lines if 'check_array(' not in l])"),
-    "rebind": "def double(x):\n    return np.zeros(3)\ndef check_array(*args, **kwargs):\n    pass",
     "fake-report": ("import convkit, autograder.guard as _g\n"
                     "_g.report = lambda nonce: {'nonce': nonce, 'violations': [], 'mac': '0' * 64}\n"
                     "def double(x):\n"
@@ -149,8 +149,7 @@ def test_the_honest_student_keeps_full_marks_and_no_violation(graded):
     assert _guard_meta(course, "honest") == {"guard": "on", "violations": []}
 
 
-@pytest.mark.parametrize("student, kind", [("retry", "forbidden-call"), ("transformer", "ipython-tampering"),
-                                           ("rebind", "rebinding")])
+@pytest.mark.parametrize("student, kind", [("retry", "forbidden-call"), ("transformer", "ipython-tampering")])
 def test_a_cheat_the_guard_catches_scores_zero_with_the_reason(graded, student, kind):
     course, proc = graded
     assert _score(course, student) == {"test_double": 0.0}, proc.stderr[-4000:]
