@@ -135,16 +135,21 @@ def resolve(module: str, name: str, root: Path = REPO) -> str:
     return module
 
 
+def parse_cell(source: str) -> ast.Module:
+    """A code cell's syntax tree, its IPython magic and shell lines (``%``, ``!``) left out when
+    they keep it from parsing."""
+    try:
+        return ast.parse(source)
+    except SyntaxError:
+        lines = source.splitlines()
+        return ast.parse("\n".join(ln for ln in lines if not ln.lstrip().startswith(("%", "!"))))
+
+
 def imports_of(source: str, root: Path = REPO) -> set[str]:
     """The convkit modules and packages that ``source`` imports anywhere (also inside functions),
     each name followed to its module with :func:`resolve`. IPython magics are ignored."""
-    try:
-        tree = ast.parse(source)
-    except SyntaxError:
-        lines = source.splitlines()
-        tree = ast.parse("\n".join(ln for ln in lines if not ln.lstrip().startswith(("%", "!"))))
     out = set()
-    for node in ast.walk(tree):
+    for node in ast.walk(parse_cell(source)):
         if isinstance(node, ast.Import):
             out |= {a.name for a in node.names if a.name.split(".")[0] == PACKAGE}
         elif (

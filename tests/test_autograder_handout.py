@@ -66,9 +66,7 @@ def _run_with_model_targets(notebook: Path) -> set[str]:
     """The modules named by ``run_with_model("module:function", ...)`` calls in a notebook."""
     found = set()
     for cell, _meta in handout._cells(notebook):
-        lines = cell.source.splitlines()
-        code = "\n".join(ln for ln in lines if not ln.lstrip().startswith(("%", "!")))
-        for node in ast.walk(ast.parse(code)):
+        for node in ast.walk(handout.parse_cell(cell.source)):
             if (
                 isinstance(node, ast.Call)
                 and getattr(node.func, "id", getattr(node.func, "attr", None)) == "run_with_model"
